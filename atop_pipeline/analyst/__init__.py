@@ -1,0 +1,1 @@
+"""For analysts: the generated data dictionary and the static HTML status report."""

@@ -1,0 +1,575 @@
+"""The static HTML status report: what the warehouse says, at a glance, on one offline page.
+
+`render_report` reads the PUBLISHED warehouse read-only, draws the plots with matplotlib as inline
+SVG (no CDN, no JavaScript), escapes every value taken from the data (sheet and page text are
+untrusted), and writes `status_<date>.html`, `index.html` (the latest) and `status_<date>.json`
+(the small state the next run compares against to say what changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+#: ATOP measures INEFFECT against the dataset's cut-off; published rows with no end run to here.
+ATOP_CUTOFF_YEAR = 2018
+#: Name of the state file the next run compares against (beside the reports).
+STATE_LATEST = "state_latest.json"
+#: Verdict order for the bar plot and table (unknown categories follow alphabetically).
+VERDICT_ORDER = ("in_force", "terminated", "expired", "disagreement", "stale", "unknown", "unreachable")
+
+
+# --------------------------------------------------------------------------------------------------
+# What the page shows
+
+
+@dataclass
+class Disagreement:
+    """One alliance whose sheet claim and treaty source disagree, with links to both."""
+
+    atopid: int
+    sheet_claim: str
+    source_says: str
+    detail: str
+    url: str = ""
+    snapshot_href: str = ""  # relative link to the raw snapshot in the content-addressed store
+    sheet_file: str = ""
+    question: int = 14
+    line_start: int | None = None
+    line_end: int | None = None
+
+
+@dataclass
+class SheetAnswer:
+    """A sheet's answer quoted on the page so a disagreement can link to it."""
+
+    atopid: int
+    question: int
+    question_text: str
+    answer_text: str
+    source_file: str
+    line_start: int | None
+    line_end: int | None
+
+    @property
+    def anchor(self) -> str:
+        """The HTML id of this answer on the page."""
+        return f"sheet-{self.atopid}-q{self.question}"
+
+
+@dataclass
+class ReportData:
+    """Everything the page shows, gathered from the warehouse (JSON-ready except `as_of`)."""
+
+    as_of: dt.date
+    warehouse: str
+    counts: dict[str, int] = field(default_factory=dict)
+    published_per_year: dict[int, int] = field(default_factory=dict)
+    parsed_per_year: dict[int, int] = field(default_factory=dict)
+    verdicts: dict[int, str] = field(default_factory=dict)  # atopid -> verdict
+    verdict_rows: list[dict[str, Any]] = field(default_factory=list)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    answers: list[SheetAnswer] = field(default_factory=list)
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+    unreachable: list[dict[str, Any]] = field(default_factory=list)
+    alliances: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Changes:
+    """What differs from the previous run's state."""
+
+    previous_as_of: str | None
+    new_alliances: list[int] = field(default_factory=list)
+    removed_alliances: list[int] = field(default_factory=list)
+    verdict_changes: list[tuple[int, str, str]] = field(default_factory=list)  # atopid, before, now
+    new_quarantines: list[str] = field(default_factory=list)
+    resolved_quarantines: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """True when nothing changed."""
+        return not (
+            self.new_alliances or self.removed_alliances or self.verdict_changes or self.new_quarantines or self.resolved_quarantines
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading the warehouse
+
+
+def _relations(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Every table and view with its column names."""
+    out: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+    ).fetchall():
+        out.setdefault(table, set()).add(column)
+    return out
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """Query rows as dicts."""
+    cur = con.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def _per_year(spans: Iterable[tuple[int | None, int | None]], last_year: int) -> dict[int, int]:
+    """How many spans (begin year, end year; None/0 end = still running) cover each year."""
+    counts: Counter[int] = Counter()
+    for begin, end in spans:
+        if not begin:
+            continue
+        stop = end if end else last_year
+        for year in range(int(begin), int(stop) + 1):
+            counts[year] += 1
+    return dict(sorted(counts.items()))
+
+
+def _first(cols: set[str], *names: str) -> str | None:
+    """The first of `names` that is a column in `cols`."""
+    for n in names:
+        if n in cols:
+            return n
+    return None
+
+
+def gather(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, warehouse: str, snapshot_root: Path | None, out_dir: Path) -> ReportData:
+    """Read what the report shows from an open (read-only) warehouse connection."""
+    rel = _relations(con)
+    data = ReportData(as_of=as_of, warehouse=warehouse)
+
+    if "published_atop_alliances" in rel:
+        spans = con.execute("SELECT begyr, endyr FROM published_atop_alliances").fetchall()
+        data.published_per_year = _per_year(spans, ATOP_CUTOFF_YEAR)
+        data.counts["published alliances"] = len(spans)
+    if "alliances" in rel:
+        cols = rel["alliances"]
+        if {"begyr", "endyr"} <= cols:
+            spans = con.execute("SELECT begyr, endyr FROM alliances").fetchall()
+            # a parsed sheet's open-ended alliance runs to today: the point of the pipeline is "still in force?"
+            data.parsed_per_year = _per_year(spans, as_of.year)
+        data.alliances = [int(r[0]) for r in con.execute("SELECT DISTINCT atopid FROM alliances ORDER BY atopid").fetchall()]
+        data.counts["parsed alliances"] = len(data.alliances)
+    if "members" in rel:
+        data.counts["member rows"] = con.execute("SELECT count(*) FROM members").fetchone()[0]
+
+    if "in_force_status" in rel:
+        cols = rel["in_force_status"]
+        vcol = _first(cols, "verdict", "status", "category")
+        if vcol:
+            order = ", ".join(c for c in ("atopid",) if c in cols) or vcol
+            rows = _rows(con, f"SELECT * FROM in_force_status ORDER BY {order}")  # names from information_schema
+            for row in rows:
+                data.verdicts[int(row["atopid"])] = str(row[vcol])
+            data.verdict_rows = rows
+
+    if "in_force_disagreements" in rel:
+        data.disagreements = _disagreements(con, rel, snapshot_root, out_dir)
+        wanted = {(d.atopid, d.question) for d in data.disagreements}
+        if "answers" in rel and wanted:
+            data.answers = _answers(con, rel, sorted(wanted))
+            by_key = {(a.atopid, a.question): a for a in data.answers}
+            for d in data.disagreements:
+                a = by_key.get((d.atopid, d.question))
+                if a is not None:
+                    d.sheet_file = d.sheet_file or a.source_file
+                    d.line_start = d.line_start if d.line_start is not None else a.line_start
+                    d.line_end = d.line_end if d.line_end is not None else a.line_end
+
+    if "ingest_errors" in rel:
+        cols = rel["ingest_errors"]
+        keep = [c for c in ("source_file", "atopid", "stage", "error", "check_name", "column_name", "question", "value", "message") if c in cols]
+        if keep:
+            data.quarantined = _rows(con, f"SELECT DISTINCT {', '.join(keep)} FROM ingest_errors ORDER BY ALL")
+    if "codesheets" in rel:
+        data.counts["sheet versions"] = con.execute("SELECT count(*) FROM codesheets").fetchone()[0]
+    data.counts["quarantine rows"] = len(data.quarantined)
+
+    data.unreachable = _unreachable(con, rel)
+    return data
+
+
+def _disagreements(con: duckdb.DuckDBPyConnection, rel: dict[str, set[str]], snapshot_root: Path | None, out_dir: Path) -> list[Disagreement]:
+    """The rows of the `in_force_disagreements` view as Disagreement records."""
+    cols = rel["in_force_disagreements"]
+    out: list[Disagreement] = []
+    for row in _rows(con, "SELECT * FROM in_force_disagreements ORDER BY ALL"):
+        snap = row.get("snapshot_path") or row.get("path") or ""
+        href = ""
+        if snap:
+            p = Path(str(snap))
+            if not p.is_absolute() and snapshot_root is not None:
+                p = snapshot_root / p
+            href = os.path.relpath(p, out_dir) if p.is_absolute() else str(p)
+        claim = row.get(_first(cols, "sheet_claim", "claim", "sheet_status") or "", "")
+        says = row.get(_first(cols, "source_status", "status_norm", "source_verdict", "verdict") or "", "")
+        detail = row.get(_first(cols, "reason", "detail", "evidence_text", "explanation") or "", "")
+        out.append(
+            Disagreement(
+                atopid=int(row["atopid"]),
+                sheet_claim=str(claim or ""),
+                source_says=str(says or ""),
+                detail=str(detail or ""),
+                url=str(row.get("url") or ""),
+                snapshot_href=href.replace(os.sep, "/"),
+                question=int(row.get("question") or 14),
+                line_start=row.get("line_start"),
+                line_end=row.get("line_end"),
+            )
+        )
+    return out
+
+
+def _answers(con: duckdb.DuckDBPyConnection, rel: dict[str, set[str]], keys: list[tuple[int, int]]) -> list[SheetAnswer]:
+    """The current sheet answers for (atopid, question) pairs."""
+    cols = rel["answers"]
+    qcol = _first(cols, "question", "number", "question_number")
+    if qcol is None:
+        return []
+    out: list[SheetAnswer] = []
+    for atopid, question in keys:
+        for row in _rows(con, f"SELECT * FROM answers WHERE atopid = ? AND {qcol} = ?", [atopid, question]):
+            out.append(
+                SheetAnswer(
+                    atopid=atopid,
+                    question=question,
+                    question_text=str(row.get("question_text") or ""),
+                    answer_text=str(row.get("answer_text") or ""),
+                    source_file=str(row.get("source_file") or ""),
+                    line_start=row.get("line_start"),
+                    line_end=row.get("line_end"),
+                )
+            )
+            break  # one version per sheet: the current one
+    return out
+
+
+def _unreachable(con: duckdb.DuckDBPyConnection, rel: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """Source URLs whose last fetch failed."""
+    if "source_documents" not in rel:
+        return []
+    cols = rel["source_documents"]
+    err = _first(cols, "error", "last_error", "fetch_error")
+    if err is None:
+        return []
+    keep = [c for c in ("atopid", "url", "status_code", err, "fetched_at", "last_attempt_at") if c in cols]
+    return _rows(con, f"SELECT {', '.join(keep)} FROM source_documents WHERE {err} IS NOT NULL AND {err} <> '' ORDER BY ALL")
+
+
+# --------------------------------------------------------------------------------------------------
+# State and changes
+
+
+def state_of(data: ReportData) -> dict[str, Any]:
+    """The small JSON state of one run, for the next run's "what changed"."""
+    return {
+        "as_of": data.as_of.isoformat(),
+        "alliances": sorted(data.alliances),
+        "verdicts": {str(k): v for k, v in sorted(data.verdicts.items())},
+        "quarantined": sorted({str(q.get("source_file") or "") for q in data.quarantined if q.get("source_file")}),
+    }
+
+
+def compare(previous: dict[str, Any] | None, current: dict[str, Any]) -> Changes:
+    """What changed between two run states (None: no previous run)."""
+    if previous is None:
+        return Changes(previous_as_of=None)
+    before_a, now_a = set(previous.get("alliances", [])), set(current["alliances"])
+    before_v, now_v = previous.get("verdicts", {}), current["verdicts"]
+    before_q, now_q = set(previous.get("quarantined", [])), set(current["quarantined"])
+    return Changes(
+        previous_as_of=previous.get("as_of"),
+        new_alliances=sorted(now_a - before_a),
+        removed_alliances=sorted(before_a - now_a),
+        verdict_changes=[
+            (int(k), before_v[k], now_v[k]) for k in sorted(now_v, key=int) if k in before_v and before_v[k] != now_v[k]
+        ],
+        new_quarantines=sorted(now_q - before_q),
+        resolved_quarantines=sorted(before_q - now_q),
+    )
+
+
+def _load_state(path: Path | None) -> dict[str, Any] | None:
+    """A state file's content; a report's HTML path stands for the JSON beside it."""
+    if path is None:
+        return None
+    if path.suffix == ".html":
+        path = path.with_suffix(".json")
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # a broken state file only costs the "what changed" section
+
+
+# --------------------------------------------------------------------------------------------------
+# Plots: matplotlib's object API (no pyplot global state), rendered to inline SVG
+
+
+def _svg(fig: Any, *, element_id: str, title: str, salt: str) -> str:
+    """A matplotlib figure as an inline <svg> element with an id and an accessible title."""
+    import matplotlib
+
+    buf = io.StringIO()
+    # text as <text> (small, searchable); fixed hash salt and no date so the output is reproducible
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE: this is inline HTML
+    svg = svg.replace(
+        "<svg ",
+        f'<svg id="{html.escape(element_id)}" role="img" aria-labelledby="{html.escape(element_id)}-title" ',
+        1,
+    )
+    head_end = svg.index(">") + 1
+    return svg[:head_end] + f'<title id="{html.escape(element_id)}-title">{html.escape(title)}</title>' + svg[head_end:]
+
+
+def plot_in_force_per_year(data: ReportData) -> str:
+    """Inline SVG: alliances in force per year, published ATOP 5.1 and parsed sheets."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(9, 4.6))
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.4]})
+    first = min([*data.published_per_year, *data.parsed_per_year, 1815])
+    last = max([*data.published_per_year, *data.parsed_per_year, data.as_of.year])
+    years = list(range(first, last + 1))
+    # the published series stops at the cut-off: after it ATOP says nothing, which is not zero
+    pub_years = [y for y in years if y <= ATOP_CUTOFF_YEAR]
+    pub = [data.published_per_year.get(y, 0) for y in pub_years]
+    parsed = [data.parsed_per_year.get(y, 0) for y in years]
+    top.fill_between(pub_years, pub, step="mid", alpha=0.18, color="#1f5f99")
+    top.step(pub_years, pub, where="mid", color="#1f5f99", linewidth=1.4, label="published ATOP 5.1")
+    top.axvline(ATOP_CUTOFF_YEAR + 0.5, color="#888", linewidth=0.8, linestyle=":")
+    top.text(ATOP_CUTOFF_YEAR + 0.5, max(pub + [1]) * 0.95, " ATOP cut-off", fontsize=8, color="#666", va="top")
+    top.set_ylabel("alliances in force")
+    top.set_title("Published ATOP 5.1", fontsize=10, loc="left")
+    bottom.step(years, parsed, where="mid", color="#c2571a", linewidth=1.6, label="parsed sheets")
+    bottom.fill_between(years, parsed, step="mid", alpha=0.2, color="#c2571a")
+    bottom.set_ylabel("in force")
+    bottom.set_ylim(0, max(parsed + [1]) * 1.25)
+    bottom.yaxis.get_major_locator().set_params(integer=True)
+    bottom.set_title("Parsed codesheets in this warehouse", fontsize=10, loc="left")
+    bottom.set_xlim(first, last + 1)
+    for ax in (top, bottom):
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(axis="y", color="#e5e5e5", linewidth=0.6)
+        ax.legend(loc="upper left", frameon=False, fontsize=8)
+    fig.align_ylabels([top, bottom])
+    return _svg(fig, element_id="plot-in-force-per-year", title="Alliances in force per year", salt="in-force-per-year")
+
+
+def _verdict_counts(data: ReportData) -> list[tuple[str, int]]:
+    """(verdict, count) in the fixed verdict order, then others alphabetically."""
+    counts = Counter(data.verdicts.values())
+    rank = {v: i for i, v in enumerate(VERDICT_ORDER)}
+    return sorted(counts.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+
+
+def plot_verdicts(counts: list[tuple[str, int]]) -> str:
+    """Inline SVG: a horizontal bar per verdict category."""
+    from matplotlib.figure import Figure
+
+    palette = {"in_force": "#2e7d32", "terminated": "#616161", "expired": "#8d6e63", "disagreement": "#c62828", "stale": "#ef6c00", "unknown": "#9e9e9e", "unreachable": "#6a1b9a"}
+    fig = Figure(figsize=(6, 0.5 + 0.45 * max(len(counts), 1)))
+    ax = fig.subplots()
+    labels = [c[0] for c in counts][::-1]
+    values = [c[1] for c in counts][::-1]
+    bars = ax.barh(labels, values, color=[palette.get(l, "#1f5f99") for l in labels])
+    ax.bar_label(bars, padding=3, fontsize=9)
+    ax.set_xlabel("alliances")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_xlim(0, max(values + [1]) * 1.15)
+    ax.spines[["top", "right"]].set_visible(False)
+    return _svg(fig, element_id="plot-verdicts", title="In-force verdicts by category", salt="verdicts")
+
+
+# --------------------------------------------------------------------------------------------------
+# HTML
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1d2329;background:#f6f7f9}
+header{background:#17324d;color:#fff;padding:1.2rem 2rem}
+header h1{margin:0;font-size:1.5rem}header p{margin:.3rem 0 0;opacity:.85}
+main{max-width:1100px;margin:0 auto;padding:1rem 2rem 3rem}
+section{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:1rem 1.4rem;margin:1.2rem 0}
+h2{font-size:1.15rem;margin:.2rem 0 .8rem}
+.cards{display:flex;flex-wrap:wrap;gap:.8rem}
+.card{flex:1 1 140px;background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:.7rem 1rem}
+.card b{display:block;font-size:1.6rem}.card span{color:#57606a;font-size:.85rem}
+table{border-collapse:collapse;width:100%;font-size:.88rem}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eaecef;vertical-align:top}
+th{background:#f3f5f7}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+svg{max-width:100%;height:auto}
+#plot-in-force-per-year{width:100%}
+.muted{color:#6a737d}.changed{color:#b35900}
+pre{white-space:pre-wrap;background:#f6f8fa;padding:.6rem;border-radius:6px;font-size:.82rem}
+.verdict{display:inline-block;padding:0 .45rem;border-radius:10px;background:#eef;font-size:.8rem}
+.two{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;align-items:start}
+footer{color:#6a737d;font-size:.8rem;text-align:center;padding:1rem}
+"""
+
+
+def _e(value: Any) -> str:
+    """Escape any value for HTML text or attribute use (None shows as empty)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _table(table_id: str, headers: Sequence[str], rows: Iterable[Sequence[str]], *, caption: str = "") -> str:
+    """An HTML table; `rows` cells must already be escaped HTML."""
+    head = "".join(f"<th scope=\"col\">{_e(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    cap = f"<caption class=\"muted\">{_e(caption)}</caption>" if caption else ""
+    return f'<table id="{_e(table_id)}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _lines(start: Any, end: Any) -> str:
+    """A line span as text ("L12-L20")."""
+    if start is None:
+        return ""
+    return f"L{start}" + (f"-L{end}" if end is not None and end != start else "")
+
+
+def _changes_html(changes: Changes) -> str:
+    """The "what changed" section body."""
+    if changes.previous_as_of is None:
+        return '<p class="muted">First report in this folder: nothing to compare with yet.</p>'
+    if changes.empty:
+        return f"<p>No changes since the previous run ({_e(changes.previous_as_of)}).</p>"
+    items: list[str] = []
+    for atopid, before, now in changes.verdict_changes:
+        items.append(f'<li class="changed">ATOP {_e(atopid)}: verdict {_e(before)} → <b>{_e(now)}</b></li>')
+    if changes.new_alliances:
+        items.append("<li>New alliances: " + ", ".join(_e(a) for a in changes.new_alliances) + "</li>")
+    if changes.removed_alliances:
+        items.append("<li>Alliances no longer in the warehouse: " + ", ".join(_e(a) for a in changes.removed_alliances) + "</li>")
+    if changes.new_quarantines:
+        items.append("<li>Newly quarantined sheets: " + ", ".join(f"<code>{_e(q)}</code>" for q in changes.new_quarantines) + "</li>")
+    if changes.resolved_quarantines:
+        items.append("<li>No longer quarantined: " + ", ".join(f"<code>{_e(q)}</code>" for q in changes.resolved_quarantines) + "</li>")
+    return f"<p>Since the previous run ({_e(changes.previous_as_of)}):</p><ul id=\"changes-list\">{''.join(items)}</ul>"
+
+
+def render_html(data: ReportData, changes: Changes) -> str:
+    """The whole report page."""
+    counts = _verdict_counts(data)
+    total = sum(c for _, c in counts) or 1
+    cards = "".join(f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for k, v in data.counts.items())
+    cards += f'<div class="card"><b>{len(data.disagreements)}</b><span>disagreements</span></div>'
+
+    if counts:
+        verdict_body = (
+            '<div class="two"><div>' + plot_verdicts(counts) + "</div><div>"
+            + _table("verdicts-table", ["verdict", "alliances", "share"],
+                     ([f'<span class="verdict">{_e(v)}</span>', f'<span class="num">{c}</span>', f"{100 * c / total:.0f}%"] for v, c in counts))
+            + "</div></div>"
+        )
+        detail_cols = [c for c in ("atopid", "verdict", "sheet_claim", "reason", "as_of", "checked_at") if data.verdict_rows and c in data.verdict_rows[0]]
+        if detail_cols:
+            verdict_body += "<details><summary>Verdict per alliance</summary>" + _table(
+                "verdict-detail-table", detail_cols, ([_e(r.get(c)) for c in detail_cols] for r in data.verdict_rows)
+            ) + "</details>"
+    else:
+        verdict_body = '<p class="muted">No in-force verdicts in this warehouse yet.</p>' + _table("verdicts-table", ["verdict", "alliances", "share"], [])
+
+    dis_rows = []
+    for d in data.disagreements:
+        sheet_link = f'<a href="#{_e(f"sheet-{d.atopid}-q{d.question}")}">Q{_e(d.question)}</a>'
+        where = " ".join(x for x in (d.sheet_file, _lines(d.line_start, d.line_end)) if x)
+        source = _e(d.url) if not d.url else f'<a href="{_e(d.url)}" rel="noreferrer">{_e(d.url)}</a>'
+        snap = f'<a href="{_e(d.snapshot_href)}">snapshot</a>' if d.snapshot_href else '<span class="muted">no snapshot</span>'
+        dis_rows.append([_e(d.atopid), _e(d.sheet_claim), _e(d.source_says), _e(d.detail), f"{sheet_link} <span class=\"muted\">{_e(where)}</span>", f"{source}<br>{snap}"])
+    disagreements = (
+        _table("disagreements-table", ["ATOP ID", "sheet says", "source says", "why", "sheet question", "source"], dis_rows)
+        if dis_rows
+        else '<p>No disagreements between sheets and sources.</p>' + _table("disagreements-table", ["ATOP ID", "sheet says", "source says", "why", "sheet question", "source"], [])
+    )
+
+    answers = "".join(
+        f'<article id="{_e(a.anchor)}"><h3>ATOP {_e(a.atopid)}, Q{_e(a.question)} '
+        f'<span class="muted">{_e(a.source_file)} {_e(_lines(a.line_start, a.line_end))}</span></h3>'
+        f"<p class=\"muted\">{_e(a.question_text)}</p><pre>{_e(a.answer_text)}</pre></article>"
+        for a in data.answers
+    ) or '<p class="muted">No sheet answers cited.</p>'
+
+    q_cols = list(data.quarantined[0]) if data.quarantined else ["source_file", "error", "message"]
+    quarantine = _table("quarantine-table", q_cols, ([_e(r.get(c)) for c in q_cols] for r in data.quarantined)) if data.quarantined else '<p>No quarantined sheets.</p>'
+    u_cols = list(data.unreachable[0]) if data.unreachable else []
+    unreachable = _table("unreachable-table", u_cols, ([_e(r.get(c)) for c in u_cols] for r in data.unreachable)) if data.unreachable else "<p>Every source was reached.</p>"
+
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>ATOP pipeline status, {_e(data.as_of.isoformat())}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header><h1>ATOP pipeline status</h1><p>as of {_e(data.as_of.isoformat())} · warehouse <code>{_e(data.warehouse)}</code></p></header>
+<main>
+<div class="cards" id="summary">{cards}</div>
+<section id="changes"><h2>What changed since the previous run</h2>{_changes_html(changes)}</section>
+<section id="in-force-per-year"><h2>Alliances in force per year</h2>{plot_in_force_per_year(data)}
+<p class="muted">Published ATOP 5.1 rows with no end date count as in force through {ATOP_CUTOFF_YEAR}, the dataset's cut-off;
+parsed sheets whose alliance has not ended count through {data.as_of.year}.</p></section>
+<section id="verdicts"><h2>In-force verdicts by category</h2>{verdict_body}</section>
+<section id="disagreements"><h2>Disagreements between sheet and source</h2>{disagreements}</section>
+<section id="quarantine"><h2>Quarantined sheets and why</h2>{quarantine}</section>
+<section id="unreachable"><h2>Sources that could not be reached</h2>{unreachable}</section>
+<section id="sheet-answers"><h2>Sheet answers cited above</h2>{answers}</section>
+</main>
+<footer>Generated by atop-pipeline. ATOP data: Leeds, Ritter, Mitchell and Long (2002), "Alliance Treaty Obligations and Provisions, 1815-1944", <i>International Interactions</i> 28: 237-60.</footer>
+</body>
+</html>
+"""
+
+
+def render_report(
+    warehouse_path: Path,
+    out_dir: Path,
+    *,
+    previous: Path | None = None,
+    as_of: dt.date | None = None,
+    snapshot_root: Path | None = None,
+) -> Path:
+    """Write `status_<date>.html`, `index.html` and the run's state JSON into out_dir; returns the dated page.
+
+    `previous` is the previous run's state JSON (or its HTML page, whose JSON sits beside it);
+    without it the last state written into `out_dir` is used. `snapshot_root` is the raw snapshot
+    store that relative snapshot paths in the warehouse are relative to.
+    """
+    as_of = as_of or dt.date.today()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        data = gather(con, as_of=as_of, warehouse=str(warehouse_path), snapshot_root=snapshot_root, out_dir=out_dir.resolve())
+    finally:
+        con.close()
+    state = state_of(data)
+    prior = _load_state(previous if previous is not None else out_dir / STATE_LATEST)
+    page = render_html(data, compare(prior, state))
+
+    dated = out_dir / f"status_{as_of.isoformat()}.html"
+    state_text = json.dumps(state, indent=2, sort_keys=True) + "\n"
+    for path, text in ((dated, page), (out_dir / "index.html", page), (dated.with_suffix(".json"), state_text), (out_dir / STATE_LATEST, state_text)):
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)  # a reader never sees half a page
+    return dated
