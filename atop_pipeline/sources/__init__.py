@@ -1,0 +1,1 @@
+"""Treaty sources: polite fetching (``http``), raw snapshots (``store``), batch fetch (``fetch``), readers."""
