@@ -1,0 +1,195 @@
+"""Codesheet -> ATOP 5.1 alliance- and member-level variables, by the codebook's rules.
+
+Only variables the sheet determines are derived; anything the sheet leaves open is None (the
+published CSVs' empty field), never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from atop_pipeline.codesheets.fields import date_key
+from atop_pipeline.codesheets.model import AnswerFlag, Codesheet, Member, PartialDate
+
+#: Alliance-level variables the parser derives (plus mem1..memN, one per member).
+ALLIANCE_VARIABLES: tuple[str, ...] = (
+    "atopid", "cowid", "begyr", "begmo", "begday", "endyr", "endmo", "endday", "ineffect", "bilat",
+    "estmode", "pubsecr", "speclgth", "length", "renounce", "proren", "renewlgt",
+    "defense", "offense", "neutral", "nonagg", "consul", "asymm", "intcom", "source",
+)  # fmt: skip
+
+#: Member-level variables the parser derives, one row per member.
+MEMBER_VARIABLES: tuple[str, ...] = (
+    "atopid", "member", "yrent", "moent", "dayent", "yrexit", "moexit", "dayexit", "ineffect",
+)  # fmt: skip
+
+Row = dict[str, int | None]
+
+
+def _ymd(d: PartialDate | None) -> tuple[int | None, int | None, int | None]:
+    if d is None:
+        return None, None, None
+    return d.year, d.month, d.day
+
+
+def _yes_no(flag: AnswerFlag | None, *, yes: int, no: int) -> int | None:
+    if flag == "yes":
+        return yes
+    if flag == "no":
+        return no
+    return None
+
+
+def _exited_by(exit_date: PartialDate | None, cutoff: dt.date) -> bool:
+    """True if the member had left on or before the cut-off."""
+    # A date known only to the month/year counts as on its earliest day: "1918" ended by 1918-12-31.
+    return exit_date is not None and exit_date.as_date(fill="start") <= cutoff
+
+
+def _begin_date(members: list[Member]) -> PartialDate | None:
+    """The date the alliance came into being: when the SECOND member signed (codebook BEGYR)."""
+    dates = sorted((m.entry for m in members if m.entry is not None), key=date_key)
+    if not dates:
+        return None
+    return dates[1] if len(dates) >= 2 else dates[0]
+
+
+def _max_concurrent(members: list[Member], cutoff: dt.date) -> int:
+    """Most members in the alliance at once (for BILAT), from entry/exit dates."""
+    if any(m.entry is None for m in members):
+        return len(members)
+    events: list[tuple[tuple[int, int, int], int]] = []
+    for m in members:
+        assert m.entry is not None
+        events.append((date_key(m.entry), 1))
+        if m.exit is not None and _exited_by(m.exit, cutoff):
+            events.append((date_key(m.exit), -1))
+    # Leaving and joining on the same day: leaving first, as the codebook counts members "at any point".
+    events.sort(key=lambda e: (e[0], e[1]))
+    now = peak = 0
+    for _, delta in events:
+        now += delta
+        peak = max(peak, now)
+    return peak
+
+
+def derive_atop(sheet: Codesheet, *, cutoff: dt.date) -> tuple[Row, list[Row]]:
+    """(alliance row, member rows) of ATOP variables; None where the sheet does not determine one."""
+    members = sheet.members
+    claim = sheet.termination
+    begin = _begin_date(members)
+
+    # Per member: entry is its own signature, but never before the alliance exists
+    # ("If the initial two members ... sign on different days, the date of entry is recorded as
+    # the second signature date").
+    member_rows: list[Row] = []
+    member_effect: list[int | None] = []
+    exits: list[PartialDate] = []
+    for m in sorted(members, key=lambda m: (m.ccode, date_key(m.entry) if m.entry else (0, 0, 0))):
+        entry = m.entry
+        if entry is not None and begin is not None and date_key(entry) < date_key(begin):
+            entry = begin
+        yrent, moent, dayent = _ymd(entry)
+        ineffect: int | None
+        yrexit: int | None
+        moexit: int | None
+        dayexit: int | None
+        if _exited_by(m.exit, cutoff):
+            ineffect = 0
+            yrexit, moexit, dayexit = _ymd(m.exit)
+            assert m.exit is not None
+            exits.append(m.exit)
+        elif m.exit is not None or (claim is not None and claim.kind == "in_effect"):
+            # In effect on the cut-off (no exit, or an exit after it): INEFFECT=1, exit 0/0/0.
+            ineffect, yrexit, moexit, dayexit = 1, 0, 0, 0
+        else:
+            # Q14 missing, "Unknown", or silent about this member: not determined by the sheet.
+            ineffect = yrexit = moexit = dayexit = None
+        member_effect.append(ineffect)
+        member_rows.append(
+            {
+                "atopid": sheet.atopid,
+                "member": m.ccode,
+                "yrent": yrent,
+                "moent": moent,
+                "dayent": dayent,
+                "yrexit": yrexit,
+                "moexit": moexit,
+                "dayexit": dayexit,
+                "ineffect": ineffect,
+            }
+        )
+
+    # Alliance end: "For multilateral alliances, this is the final termination date"; the
+    # alliance is in effect while any member is.
+    a_ineffect: int | None
+    if not member_effect:
+        kind = claim.kind if claim else None
+        a_ineffect = 1 if kind == "in_effect" else None
+    elif 1 in member_effect:
+        a_ineffect = 1
+    elif all(e == 0 for e in member_effect):
+        a_ineffect = 0
+    else:
+        a_ineffect = None
+    endyr: int | None
+    endmo: int | None
+    endday: int | None
+    if a_ineffect == 1:
+        endyr, endmo, endday = 0, 0, 0
+    elif a_ineffect == 0:
+        endyr, endmo, endday = _ymd(max(exits, key=date_key))
+    else:
+        endyr = endmo = endday = None
+
+    duration = sheet.duration
+    ob = sheet.obligations
+    by_number = {a.number: a for a in sheet.answers}
+
+    def flag(n: int) -> AnswerFlag | None:
+        a = by_number.get(n)
+        return a.flag if a else None
+
+    source = None
+    if 58 in by_number:
+        from atop_pipeline.codesheets.fields import source_code
+
+        source = source_code(by_number[58].answer_text)
+
+    bilat = None
+    if members:
+        bilat = 1 if _max_concurrent(members, cutoff) <= 2 else 0
+
+    begyr, begmo, begday = _ymd(begin)
+    row: Row = {
+        "atopid": sheet.atopid,
+        "cowid": sheet.cowid,
+        "begyr": begyr,
+        "begmo": begmo,
+        "begday": begday,
+        "endyr": endyr,
+        "endmo": endmo,
+        "endday": endday,
+        "ineffect": a_ineffect,
+        "bilat": bilat,
+        "estmode": sheet.estmode,
+        "pubsecr": sheet.pubsecr,
+        "speclgth": duration.speclgth if duration else None,
+        "length": duration.length_months if duration else None,
+        "renounce": duration.renounce if duration else None,
+        "proren": duration.proren if duration else None,
+        # RENEWLGT is 0 when there is no renewal provision (codebook).
+        "renewlgt": (0 if duration.proren == 0 else duration.renewal_months) if duration and duration.proren is not None else None,
+        "defense": ob.get("defense"),
+        "offense": ob.get("offense"),
+        "neutral": ob.get("neutral"),
+        "nonagg": ob.get("nonagg"),
+        "consul": ob.get("consul"),
+        # Q24 asks "Are the obligations symmetric?": Yes means ASYMM=0.
+        "asymm": _yes_no(flag(24), yes=0, no=1),
+        "intcom": _yes_no(flag(33), yes=1, no=0),
+        "source": source,
+    }
+    for k, code in enumerate(sorted({m.ccode for m in members}), start=1):
+        row[f"mem{k}"] = code
+    return row, member_rows

@@ -1,0 +1,583 @@
+"""Pure helpers that turn answer text into typed values: dates, members, durations, provisions, URLs.
+
+Every function takes text and returns values (plus warnings as strings); none reads files or the
+network. The parser decides which question's answer each helper sees.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+
+from atop_pipeline.codesheets.cow import is_known_ccode, lookup_ccode_by_name, normalise_name, state_name
+from atop_pipeline.codesheets.model import PartialDate
+
+# --------------------------------------------------------------------------------------------
+# Dates
+# --------------------------------------------------------------------------------------------
+
+_MONTHS: dict[str, int] = {}
+for _i, _name in enumerate(calendar.month_name):
+    if _name:
+        _MONTHS[_name.lower()] = _i
+        _MONTHS[_name[:3].lower()] = _i
+_MONTHS["sept"] = 9
+
+_MONTH_RE = r"(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)"
+
+_DATE_RE = re.compile(
+    rf"""
+    (?P<iso>\b(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})\b)
+  | (?P<mdy>\b(?P<nm>\d{{1,2}})/(?P<nd>\d{{1,2}})/(?P<ny>\d{{4}})\b)
+  | (?P<mdy_text>\b(?P<tm>{_MONTH_RE})\.?\s+(?P<td>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(?P<ty>\d{{4}})\b)
+  | (?P<dmy_text>\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm>{_MONTH_RE})\.?\s*,?\s+(?P<dy>\d{{4}})\b)
+  | (?P<my_text>\b(?P<mm>{_MONTH_RE})\.?\s*,?\s+(?P<my>\d{{4}})\b)
+  | (?P<year>(?<![\d/.\-])\b(?P<yy>1[6-9]\d\d|20\d\d)\b(?![\d/\-]))
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    """A date found in text: the value (None if impossible, e.g. February 30), its span and text."""
+
+    value: PartialDate | None
+    start: int
+    end: int
+    text: str
+    year_only: bool
+
+
+def _make_date(year: int, month: int | None, day: int | None, text: str) -> PartialDate | None:
+    if month is not None and not 1 <= month <= 12:
+        return None
+    if day is not None:
+        if month is None or not 1 <= day <= calendar.monthrange(year, month)[1]:
+            return None
+    return PartialDate(year=year, month=month, day=day, text=text)
+
+
+def find_dates(text: str) -> list[DateMatch]:
+    """Every date in `text`, in order; impossible dates come back with value None."""
+    found: list[DateMatch] = []
+    for m in _DATE_RE.finditer(text):
+        raw = m.group(0)
+        if m.group("iso"):
+            value = _make_date(int(m["iy"]), int(m["im"]), int(m["id"]), raw)
+        elif m.group("mdy"):
+            # ATOP sheets are written in the US: 7/7/2020, 2/18/1952 are month/day/year.
+            value = _make_date(int(m["ny"]), int(m["nm"]), int(m["nd"]), raw)
+        elif m.group("mdy_text"):
+            value = _make_date(int(m["ty"]), _MONTHS[m["tm"].lower()], int(m["td"]), raw)
+        elif m.group("dmy_text"):
+            value = _make_date(int(m["dy"]), _MONTHS[m["dm"].lower()], int(m["dd"]), raw)
+        elif m.group("my_text"):
+            value = _make_date(int(m["my"]), _MONTHS[m["mm"].lower()], None, raw)
+        else:
+            value = _make_date(int(m["yy"]), None, None, raw)
+        found.append(DateMatch(value, m.start(), m.end(), raw, bool(m.group("year"))))
+    return found
+
+
+def parse_date(text: str) -> PartialDate | None:
+    """The first valid date in `text` (a full date preferred over a bare year), or None."""
+    matches = find_dates(text)
+    for m in matches:
+        if m.value is not None and not m.year_only:
+            return m.value
+    for m in matches:
+        if m.value is not None:
+            return m.value
+    return None
+
+
+def date_key(d: PartialDate) -> tuple[int, int, int]:
+    """Sort key for partial dates: unknown month/day sort first within their year/month."""
+    return (d.year, d.month or 0, d.day or 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Members
+# --------------------------------------------------------------------------------------------
+
+_CONNECTOR_RE = re.compile(r"^(?:[\s,;:.\-–—/&]|\band\b|\bthe\b|\bwith\b)+", re.IGNORECASE)
+_NAME_TAIL_RE = re.compile(r"[\s,;:.\-–—(]+$")
+_PAREN_CODE_RE = re.compile(r"\(\s*(?:ccode|cow|code)?\s*[:#]?\s*(\d{1,4})\s*\)", re.IGNORECASE)
+_CODE_FIRST_RE = re.compile(r"^\s*(\d{1,4})\s*(?:[-–—:.)=]\s*|\s+)([A-Za-z\u00C0-\u024F][^\d()]*?)\s*$")
+_NAME_FIRST_RE = re.compile(r"^\s*([A-Za-z\u00C0-\u024F][^\d()]*?)\s*(?:[,\-–—:=]|\s)\s*(\d{1,4})\s*$")
+_SPLIT_CHUNKS_RE = re.compile(r"\s*(?:;|,(?!\s*\d)|\band\b)\s*", re.IGNORECASE)
+_LEADING_LABEL_RE = re.compile(
+    r"^(?:members?|signator(?:y|ies)|original\s+members?|parties|accession\s+of|accessions?|joined|"
+    r"acceded|and)\b[\s:,\-–—]*",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class MemberMention:
+    """A member named in an answer: COW code and the name as written ("" if only a code)."""
+
+    ccode: int
+    name: str
+
+
+def _clean_name(raw: str) -> str:
+    name = _CONNECTOR_RE.sub("", raw)
+    name = _LEADING_LABEL_RE.sub("", name)
+    name = _NAME_TAIL_RE.sub("", name).strip()
+    # In running prose the name is the last few words before the code.
+    words = name.split()
+    if len(words) > 6:
+        name = " ".join(words[-6:])
+    return name
+
+
+def parse_members(text: str) -> list[MemberMention]:
+    """Members as `Name (ccode)`, `ccode Name`, `Name, ccode`, `Name - ccode` or bare names."""
+    mentions: list[MemberMention] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        paren = list(_PAREN_CODE_RE.finditer(line))
+        if paren:
+            prev = 0
+            for m in paren:
+                mentions.append(MemberMention(int(m.group(1)), _clean_name(line[prev : m.start()])))
+                prev = m.end()
+            continue
+        # Lines of comma-separated chunks: "200 United Kingdom, 220 France" or "France - 220".
+        chunks = [line] if _CODE_FIRST_RE.match(line) or _NAME_FIRST_RE.match(line) else re.split(r"[;,]", line)
+        for chunk in chunks:
+            m = _CODE_FIRST_RE.match(chunk)
+            if m:
+                mentions.append(MemberMention(int(m.group(1)), _clean_name(m.group(2))))
+                continue
+            m = _NAME_FIRST_RE.match(chunk)
+            if m:
+                mentions.append(MemberMention(int(m.group(2)), _clean_name(m.group(1))))
+    if mentions:
+        return mentions
+    # Names only: look each up in the COW list ("Kazakhstan and Russia").
+    for line in text.splitlines():
+        for chunk in _SPLIT_CHUNKS_RE.split(line):
+            name = _clean_name(chunk)
+            code = lookup_ccode_by_name(name) if name else None
+            if code is not None:
+                mentions.append(MemberMention(code, name))
+    return mentions
+
+
+def member_patterns(ccode: int, name: str) -> re.Pattern[str]:
+    """A regex finding a member in text by its code in parentheses, its name, or its COW name."""
+    names = {normalise_name(name)} if name else set()
+    cow = state_name(ccode)
+    if cow:
+        names.add(normalise_name(cow))
+    names.discard("")
+    alternatives = [rf"\(\s*{ccode}\s*\)", rf"(?<![\d/]){ccode}(?=\s+[A-Za-z])"]
+    for n in sorted(names, key=len, reverse=True):
+        words = n.split()
+        alternatives.append(r"\b" + r"[\W_]+".join(re.escape(w) for w in words) + r"\b")
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-member dates (signature Q3, termination Q14)
+# --------------------------------------------------------------------------------------------
+
+_SEGMENT_SPLIT_RE = re.compile(r"\n|;")
+
+
+@dataclass
+class DatedGroups:
+    """Dates assigned to named members, plus dates given for everybody."""
+
+    by_member: dict[int, PartialDate]
+    general: list[PartialDate]
+    invalid: list[str]  # texts of impossible dates
+
+
+def dates_by_member(text: str, members: list[tuple[int, str]]) -> DatedGroups:
+    """Assign each date in `text` to the members named beside it; dates naming nobody apply to all."""
+    patterns = [(code, member_patterns(code, name)) for code, name in members]
+    result = DatedGroups({}, [], [])
+    for segment in _SEGMENT_SPLIT_RE.split(text):
+        if not segment.strip():
+            continue
+        dates = find_dates(segment)
+        # A bare year next to a full date is part of prose ("signed in 1955 ... on May 5, 1955").
+        full = [d for d in dates if not d.year_only]
+        use = full or dates
+        result.invalid.extend(d.text for d in use if d.value is None)
+        valid = [d.value for d in use if d.value is not None]
+        if not valid:
+            continue
+        named = [code for code, pat in patterns if pat.search(_strip_dates(segment, dates))]
+        if named:
+            for code in named:
+                result.by_member.setdefault(code, valid[0])
+        else:
+            result.general.append(valid[0])
+    return result
+
+
+def _strip_dates(segment: str, dates: list[DateMatch]) -> str:
+    # Blank out the dates so "2/18/1952" can never look like a COW code.
+    out = segment
+    for d in reversed(dates):
+        out = out[: d.start] + " " * (d.end - d.start) + out[d.end :]
+    return out
+
+
+_IN_EFFECT_RE = re.compile(
+    r"\b(?:still\s+in\s+(?:effect|force)|remains?\s+in\s+(?:effect|force)|(?:is|was)\s+in\s+(?:effect|force)|"
+    r"in\s+(?:effect|force)\s+as\s+of|has\s+not\s+(?:yet\s+)?(?:been\s+)?terminated|not\s+(?:yet\s+)?terminated|"
+    r"ongoing|no\s+termination)\b",
+    re.IGNORECASE,
+)
+_UNKNOWN_RE = re.compile(r"^\W*(?:unknown|unclear|not\s+known|n/?a)\b", re.IGNORECASE)
+
+
+def is_in_effect_claim(text: str) -> bool:
+    """True if `text` says the alliance is still in effect ("Still in effect as of 7/7/2020")."""
+    return bool(_IN_EFFECT_RE.search(text))
+
+
+def is_unknown(text: str) -> bool:
+    """True if `text` begins by saying the value is unknown."""
+    return bool(_UNKNOWN_RE.match(text))
+
+
+# --------------------------------------------------------------------------------------------
+# Durations
+# --------------------------------------------------------------------------------------------
+
+_NUMBER_WORDS: dict[str, int] = {
+    "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "ninety-nine": 99,
+    "twenty-five": 25, "twenty five": 25, "thirty-five": 35, "fifteen-year": 15,
+}  # fmt: skip
+_NUM_RE = r"(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty(?:[\s-]five)?|thirty(?:-five)?|forty|fifty|sixty|ninety(?:-nine)?|an?)"
+_DURATION_RE = re.compile(
+    rf"\b{_NUM_RE}\s*(?:\(\s*\d{{1,3}}\s*\)\s*)?[\s-]*(?P<unit>years?|months?|weeks?|days?)\b",
+    re.IGNORECASE,
+)
+_UNIT_MONTHS = {"year": 12, "month": 1}
+
+
+@dataclass(frozen=True)
+class DurationMatch:
+    """A length of time in text ("5 years", "six months"), in months, with its span."""
+
+    months: int
+    start: int
+    end: int
+
+
+def find_durations(text: str) -> list[DurationMatch]:
+    """Every length of time in `text` expressed in months (weeks/days rounded down, min 0)."""
+    out: list[DurationMatch] = []
+    for m in _DURATION_RE.finditer(text):
+        num_text = m.group("num").lower().replace(" ", "-")
+        if num_text.isdigit():
+            n = int(num_text)
+        else:
+            n = _NUMBER_WORDS.get(num_text, _NUMBER_WORDS.get(num_text.replace("-", " "), 0))
+        unit = m.group("unit").lower().rstrip("s")
+        if unit in _UNIT_MONTHS:
+            months = n * _UNIT_MONTHS[unit]
+        elif unit == "week":
+            months = n * 7 // 30
+        else:
+            months = n // 30
+        out.append(DurationMatch(months, m.start(), m.end()))
+    return out
+
+
+_INDEFINITE_RE = re.compile(
+    r"\b(?:indefinite(?:ly)?|unlimited|unspecified\s+(?:period|duration)|perpetu(?:al|ity|ally)|permanent(?:ly)?|"
+    r"without\s+(?:a\s+)?(?:time\s+)?limit|no\s+(?:time\s+)?limit|until\s+(?:it\s+is\s+)?denounced|until\s+(?:one\s+of\s+the\s+|a\s+|either\s+|any\s+)?"
+    r"(?:contracting\s+)?part(?:y|ies)\s+(?:withdraws?|denounces?|gives?\s+notice))\b",
+    re.IGNORECASE,
+)
+_CONDITION_RE = re.compile(
+    r"\b(?:for\s+the\s+duration\s+of|until\s+the\s+(?:end|conclusion|termination|cessation)\s+of|"
+    r"until\s+(?:peace|the\s+war|the\s+conclusion)|end\s+of\s+(?:the\s+)?(?:current\s+|present\s+)?(?:war|hostilities|conflict)|"
+    r"duration\s+of\s+the\s+(?:war|hostilities|conflict)|until\s+(?:such\s+time|the\s+achievement|the\s+signing))",
+    re.IGNORECASE,
+)
+_RENEWAL_CONTEXT_RE = re.compile(
+    r"(?:subsequent|successive|further|additional|another|renew\w*|extend\w*|extension|prolong\w*|each)\W+(?:\w+\W+){0,4}$",
+    re.IGNORECASE,
+)
+_NOTICE_CONTEXT_RE = re.compile(r"\b(?:notice|notif\w*|before|prior|in\s+advance|warning)\b", re.IGNORECASE)
+
+
+def term_of_treaty(text: str) -> tuple[int | None, int | None]:
+    """(SPECLGTH, LENGTH in months) from a length-of-time clause (Q10 answer after Yes/No)."""
+    durations = [d for d in find_durations(text) if not _is_notice(text, d)]
+    fixed = durations[0] if durations else None
+    if fixed is not None and fixed.months > 0:
+        return 1, fixed.months
+    if _INDEFINITE_RE.search(text):
+        return 3, 0
+    if _CONDITION_RE.search(text):
+        return 2, 0
+    return None, None
+
+
+def _is_notice(text: str, d: DurationMatch) -> bool:
+    before = text[max(0, d.start - 30) : d.start].lower()
+    after = text[d.end : d.end + 40].lower()
+    if re.search(r"(?:less\s+than|least|later\s+than|within)\s*$", before):
+        return True
+    return bool(re.match(r"\W*(?:'s|’s|')?\s*(?:notice|notif|prior|before|in\s+advance|after\s+(?:the\s+)?(?:receipt|notif|notice|denunc))", after))
+
+
+def renewal_terms(text: str) -> tuple[int | None, int | None, int | None]:
+    """(PROREN, renewal months, notice months) from a renewal clause (Q12 answer)."""
+    low = text.lower()
+    automatic = re.search(
+        r"automatic\w*|tacit\w*|shall\s+(?:then\s+)?(?:be\s+)?(?:extended|prolonged|renewed)|"
+        r"will\s+(?:then\s+)?(?:be\s+)?(?:extended|prolonged|renewed)|remain\s+in\s+force\s+for\s+(?:successive|subsequent|further)|"
+        r"unless\s+(?:one|either|any|a|neither|none)\b|if\s+(?:none|neither)\s+of",
+        low,
+    )
+    active = re.search(r"may\s+be\s+(?:renewed|extended|prolonged)|by\s+(?:mutual\s+)?(?:agreement|consent)|renew", low)
+    if automatic:
+        proren: int | None = 2
+    elif active:
+        proren = 1
+    else:
+        proren = None
+    renewal_months = 0
+    notice_months: int | None = None
+    for d in find_durations(text):
+        if _is_notice(text, d):
+            if notice_months is None:
+                notice_months = d.months
+            continue
+        if _RENEWAL_CONTEXT_RE.search(text[max(0, d.start - 60) : d.start]) or re.match(
+            r"\s*periods?\b", text[d.end : d.end + 12], re.IGNORECASE
+        ) and re.search(r"subsequent|successive|further|additional|each", text[max(0, d.start - 40) : d.start], re.IGNORECASE):
+            renewal_months = d.months
+            break
+    return proren, renewal_months, notice_months
+
+
+def renunciation_code(text: str) -> int | None:
+    """RENOUNCE code from a renunciation clause (Q11 answer after Yes): 1-4, or None if unclear."""
+    low = text.lower()
+    if re.search(r"prohibit|may\s+not\s+(?:be\s+)?(?:renounce|denounce|withdraw)|cannot\s+(?:be\s+)?(?:renounce|denounce)|not\s+permitted", low):
+        return 4
+    if re.search(r"aggress|attack|violat|breach|hostile\s+act", low):
+        return 2
+    if re.search(
+        r"after\s+(?:a\s+period\s+of\s+|the\s+(?:first|initial)\s+|the\s+expiry\s+of\s+)?\w+[\s-]+(?:years?|months?)|"
+        r"after\s+the\s+(?:expir|end)|not\s+before|after\s+(?:it\s+has\s+been|being)\s+in\s+force",
+        low,
+    ):
+        return 3
+    if re.search(r"notice|notif|at\s+any\s+time|denounc|withdraw|renounc", low):
+        return 1
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Obligations, establishment, secrecy, source
+# --------------------------------------------------------------------------------------------
+
+OBLIGATION_PATTERNS: dict[str, re.Pattern[str]] = {
+    "defense": re.compile(r"\bdefen[cs]e|\bdefensive|mutual\s+(?:defen|assistance)", re.IGNORECASE),
+    "offense": re.compile(r"\boffen[cs]e|\boffensive", re.IGNORECASE),
+    "neutral": re.compile(r"\bneutral", re.IGNORECASE),
+    "nonagg": re.compile(r"\bnon[\s\-–]?aggress?ion|\bnonagg", re.IGNORECASE),
+    "consul": re.compile(r"\bconsult", re.IGNORECASE),
+}
+
+
+def obligation_types(text: str) -> dict[str, int]:
+    """Obligation dummies (defense/offense/neutral/nonagg/consul) from alliance-type labels."""
+    return {name: int(bool(pat.search(text))) for name, pat in OBLIGATION_PATTERNS.items()}
+
+
+def establishment_mode(text: str) -> int | None:
+    """ESTMODE: 1 treaty requiring ratification, 0 an instrument that does not, None if unclear."""
+    low = text.lower()
+    if not low.strip() or is_unknown(low):
+        return None
+    if re.search(r"(?:not|no|without)\s+(?:\w+\s+){0,3}(?:requir\w*\s+)?ratif", low):
+        return 0
+    if re.search(r"\btreaty\b|\bconvention\b|requir\w*\s+ratif|\bratified\b|subject\s+to\s+ratif", low):
+        return 1
+    if re.search(
+        r"executive|diplomatic\s+notes?|exchange\s+of\s+(?:notes|letters)|\bletters?\b|\bnotes?\b|protocol|declaration|"
+        r"memorandum|joint\s+statement|communiqu|verbal|oral|agreement|accord|understanding|arrangement",
+        low,
+    ):
+        return 0
+    return None
+
+
+def publicity(text: str) -> int | None:
+    """PUBSECR: 0 public, 1 public with secret articles, 2 entirely secret, None if unclear."""
+    low = re.sub(r"\b(?:no|not|without|none\s+of\s+the)\s+(?:\w+\s+)?secret\w*(?:\s+articles?|\s+protocols?)?", " ", text.lower())
+    secret_parts = re.search(r"secret\s+(?:articles?|protocols?|annex\w*|clauses?|provisions?|addend\w*)|public\s+but", low)
+    if secret_parts:
+        return 1
+    if re.search(r"\bsecret\b", low):
+        return 2
+    if re.search(r"\bpublic\b", low):
+        return 0
+    return None
+
+
+def source_code(text: str) -> int | None:
+    """SOURCE: 1 coded from the treaty text, 2 from secondary sources only, None if unclear."""
+    low = text.lower()
+    if re.search(r"secondary\s+sources?\s+only|only\s+secondary|secondary\s+sources?(?!.*\b(?:treaty|text|primary|original)\b)", low):
+        if not re.search(r"\btreaty\b|\btext\b|primary|original", low):
+            return 2
+    if re.search(r"\btreaty\b|\btext\b|primary|original|agreement|translation|unts|\bcts\b|http", low):
+        return 1
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Provisions, references, URLs, people
+# --------------------------------------------------------------------------------------------
+
+_PROVISION_RE = re.compile(
+    r"(?P<label>\b(?:Section|Sec\.|Article|Art\.|Arts?\.|Articles|Paragraph|Para\.|Clause|Protocol|Annex|Point|Chapter)"
+    r"\s*(?:[0-9]+[A-Za-z]?|[IVXLC]+\b)(?:\s*\(\s*[0-9a-z]+\s*\))*(?:\s*(?:,|and|&)\s*(?:[0-9]+|[IVXLC]+\b))*"
+    r"|\bPreamble\b)"
+    r"(?P<sep>\s*(?:[—–:]|-{1,2}|,)\s*)",
+)
+_OPEN_QUOTES = {"“": "”", '"': '"', "'": "'", "‘": "’", "«": "»", "„": "“"}
+
+
+@dataclass(frozen=True)
+class QuotedProvision:
+    """A provision quoted or summarised in an answer: (label, quote)."""
+
+    article: str
+    quote: str
+
+
+def find_provisions(text: str) -> list[QuotedProvision]:
+    """`Section 30 — “…”`, `Article 5: "…"`, `Art. 2 - '…'`, `Preamble — …` pairs in an answer."""
+    out: list[QuotedProvision] = []
+    for m in _PROVISION_RE.finditer(text):
+        label = " ".join(m.group("label").split())
+        pos = m.end()
+        bracket = ""
+        bm = re.match(r"\[[^\]\n]{1,80}\]\s*", text[pos:])
+        if bm:
+            bracket = bm.group(0).strip()
+            pos += bm.end()
+        opener = text[pos : pos + 1]
+        if opener in _OPEN_QUOTES:
+            closer = _OPEN_QUOTES[opener]
+            end = text.find(closer, pos + 1)
+            if opener == "'" or opener == "‘":
+                # Apostrophes inside the quote: the closing quote is followed by space/punct/end.
+                cm = re.compile(re.escape(closer) + r"(?=[\s.,;)]|$)").search(text, pos + 1)
+                end = cm.start() if cm else -1
+            if end == -1:
+                # Unclosed: the quote runs to the end of its paragraph.
+                para_end = text.find("\n\n", pos)
+                end = len(text) if para_end == -1 else para_end
+            quote = text[pos + 1 : end]
+        else:
+            if m.group("sep").strip() == ",":
+                continue  # "Article 5, which ..." is prose, not a quoted provision
+            line_end = text.find("\n", pos)
+            quote = text[pos : len(text) if line_end == -1 else line_end]
+        quote = " ".join(quote.split())
+        if bracket:
+            quote = f"{bracket} {quote}"
+        if quote:
+            out.append(QuotedProvision(label, quote))
+    return out
+
+
+_ATOP_REF_RE = re.compile(r"\bATOP\s*(?:ID|No\.?|number|#)?\s*[#:]?\s*(\d{4})\b", re.IGNORECASE)
+
+
+def find_alliance_references(text: str) -> list[tuple[int, str]]:
+    """(atopid, context line) for each `ATOP # 3740`, `ATOP# 4235`, `(ATOP ID 4220)` in `text`."""
+    out: list[tuple[int, str]] = []
+    for line in text.splitlines():
+        for m in _ATOP_REF_RE.finditer(line):
+            out.append((int(m.group(1)), line.strip()))
+    return out
+
+
+_URL_RE = re.compile(r"https?://[^\s<>\"“”‘’'`]+", re.IGNORECASE)
+_URL_TRAIL = ".,;:!?"
+
+
+def find_urls(text: str) -> list[str]:
+    """Every http(s) URL in `text`, trailing punctuation and unbalanced brackets removed, deduped."""
+    seen: dict[str, None] = {}
+    for m in _URL_RE.finditer(text):
+        url = m.group(0)
+        while url:
+            last = url[-1]
+            if last in _URL_TRAIL:
+                url = url[:-1]
+            elif last in ")]}":
+                opener = {")": "(", "]": "[", "}": "{"}[last]
+                if url.count(opener) < url.count(last):
+                    url = url[:-1]
+                else:
+                    break
+            else:
+                break
+        if len(url) > len("https://"):
+            seen.setdefault(url, None)
+    return list(seen)
+
+
+_IO_KEYWORDS = re.compile(
+    r"\b(?:Organi[sz]ation|Nations|Union|League|Community|Conference|Council|Commonwealth|Agency|Bank|Fund|"
+    r"Court|Assembly|Secretariat|Cooperation|Co-operation)\b"
+)
+_CAP_RUN_RE = re.compile(
+    r"\b[A-Z][\w’'\-]*(?:\s+(?:(?:of|for|and|on|in|de|du|des)\s+)?[A-Z][\w’'\-]*)*"
+)
+_ACRONYM_RE = re.compile(r"\b(?:UN|UNO|OSCE|CSCE|CIS|CSTO|SCO|EU|EEC|OAS|OAU|AU|ASEAN|NATO|ECOWAS|SADC|CICA|EurAsEC|EAEU|GCC|WTO|IAEA)\b")
+
+
+def find_organisations(text: str) -> list[str]:
+    """Names of international organisations in `text` (Q47), deduplicated in order."""
+    seen: dict[str, None] = {}
+    for m in _CAP_RUN_RE.finditer(text):
+        phrase = m.group(0).strip()
+        if _IO_KEYWORDS.search(phrase) and len(phrase.split()) >= 2:
+            phrase = re.sub(r"^(?:The|In|Yes|No)\s+", "", phrase)
+            seen.setdefault(phrase, None)
+    for m in _ACRONYM_RE.finditer(text):
+        seen.setdefault(m.group(0), None)
+    return list(seen)
+
+
+def split_coders(text: str) -> list[str]:
+    """Coder names from Q61 ("Nicholas Coulombe and Ashley Leeds")."""
+    parts = re.split(r"\s*(?:,|;|&|\band\b|/|\n)\s*", text.strip())
+    return [p.strip(" .") for p in parts if p.strip(" .")]
+
+
+def leading_count(text: str) -> int | None:
+    """A count from the start of an answer ("Zero.", "None", "2 (1960, 1970)", "Once"), or None."""
+    m = re.match(r"\W*(\d{1,3}|zero|none|no|never|once|twice|one|two|three|four|five|six|seven|eight|nine|ten)\b", text, re.IGNORECASE)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    if word.isdigit():
+        return int(word)
+    return {"zero": 0, "none": 0, "no": 0, "never": 0, "once": 1, "twice": 2}.get(word, _NUMBER_WORDS.get(word))

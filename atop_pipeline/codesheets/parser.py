@@ -1,0 +1,834 @@
+"""SheetText -> Codesheet: find the 61 questions by aligning the sheet against the blank template.
+
+The robust idea: questions come in ascending order 1..61 and each question line's text resembles
+the template's question text. Candidate lines (those starting with a number, and lines whose
+words strongly resemble a question's opening) are scored against the template; a weighted
+longest-increasing-chain over (line, question) pairs then picks the question lines. Numbered
+lists inside answers ("1. Article 5 ...", "2013.") lose to the real question lines because they
+neither continue the ascending sequence nor read like the template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from atop_pipeline.codesheets import fields
+from atop_pipeline.codesheets.cow import is_known_ccode
+from atop_pipeline.codesheets.model import (
+    QUESTION_COUNT,
+    AllianceReference,
+    Answer,
+    AnswerFlag,
+    Citation,
+    Codesheet,
+    DurationTerms,
+    Member,
+    PartialDate,
+    Provision,
+    SheetError,
+    SheetText,
+    TerminationClaim,
+)
+
+PARSER_VERSION = "1.0.0"
+DEFAULT_CUTOFF = dt.date(2018, 12, 31)  # ATOP 5.1 measures INEFFECT against 2018-12-31
+
+#: Below this many questions found, a text is not treated as a codesheet.
+MIN_QUESTIONS = 31
+
+
+class NotACodesheetError(Exception):
+    """The text is not an ATOP codesheet (no ATOP ID, or most questions missing)."""
+
+    def __init__(self, error: SheetError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+# --------------------------------------------------------------------------------------------
+# The blank template
+# --------------------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"[^\W_]+")
+#: Words too common in question texts to say which question a line is.
+_STOPWORDS = frozenset(
+    "the of a an to in for and or any does is are was were by if yes no describe treaty this that these "
+    "with on as be which what there their it its".split()
+)
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V"}
+
+
+@dataclass(frozen=True)
+class TemplateQuestion:
+    """One question of the blank codesheet."""
+
+    number: int
+    section: str
+    text: str
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Template:
+    """The blank codesheet (Version 8.0): questions by number, section titles by numeral."""
+
+    questions: dict[int, TemplateQuestion]
+    section_titles: dict[str, str]
+    #: distinctive word -> questions whose first 8 words contain it (to find unnumbered question lines)
+    opening_index: dict[str, frozenset[int]]
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN_RE.findall(text)]
+
+
+def parse_template(text: str) -> Template:
+    """Questions and section titles from a blank codesheet's text."""
+    q_re = re.compile(r"^(\d{1,2})\.\s+(.*)$")
+    s_re = re.compile(r"^SECTION\s+([IVX]+):\s*(.*)$")
+    questions: dict[int, TemplateQuestion] = {}
+    titles: dict[str, str] = {}
+    section, number, current = "", 0, []  # type: ignore[var-annotated]
+
+    def flush() -> None:
+        if number and current:
+            joined = " ".join(current)
+            questions[number] = TemplateQuestion(number, section, joined, tuple(_tokens(joined)))
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        sm, qm = s_re.match(line), q_re.match(line)
+        if sm:
+            flush()
+            number, current = 0, []
+            section = sm.group(1)
+            titles[section] = sm.group(2).strip()
+        elif qm:
+            flush()
+            number, current = int(qm.group(1)), [qm.group(2).strip()]
+        elif not line:
+            flush()
+            number, current = 0, []
+        elif number:
+            current.append(line)
+    flush()
+    index: dict[str, set[int]] = {}
+    for q in questions.values():
+        for tok in q.tokens[:8]:
+            if tok not in _STOPWORDS:
+                index.setdefault(tok, set()).add(q.number)
+    return Template(questions, titles, {k: frozenset(v) for k, v in index.items()})
+
+
+@functools.cache
+def template() -> Template:
+    """The bundled Version 8.0 template, parsed once."""
+    text = (
+        resources.files("atop_pipeline.reference")
+        .joinpath("codesheet_template_v8_2000.txt")
+        .read_text(encoding="utf-8")
+    )
+    parsed = parse_template(text)
+    if sorted(parsed.questions) != list(range(1, QUESTION_COUNT + 1)):  # pragma: no cover
+        raise RuntimeError("bundled codesheet template does not have questions 1..61")
+    return parsed
+
+
+# --------------------------------------------------------------------------------------------
+# Token alignment
+# --------------------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=65536)
+def _similar(a: str, b: str) -> bool:
+    """Two words are the same word up to a typo (or both are numbers: "#109" for "#19")."""
+    if a == b:
+        return True
+    if a.isdigit() and b.isdigit():
+        return True
+    if len(a) < 4 or len(b) < 4 or abs(len(a) - len(b)) > 3:
+        return False
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.75
+
+
+def _align(sheet: list[str], tmpl: tuple[str, ...] | list[str]) -> tuple[int, int, bool]:
+    """Greedily align sheet words to template words.
+
+    Returns (template words matched, number of sheet words that confidently belong to the
+    question, whether the template's end was reached). A word matched alone after a skip at the
+    very end is not trusted: "(Yes, No) Yes." must leave the answer's "Yes" alone.
+    """
+    s = t = matched = run = misses = 0
+    confident = 0
+    reached_end = False
+    n_s, n_t = len(sheet), len(tmpl)
+    while t < n_t and s < n_s:
+        a = sheet[s]
+        if _similar(a, tmpl[t]):
+            s, t, run = s + 1, t + 1, run + 1
+            matched += 1
+            misses = 0
+        elif t + 1 < n_t and _similar(a, tmpl[t + 1]):
+            s, t, run = s + 1, t + 2, 1
+            matched += 1
+            misses = 0
+        elif s + 1 < n_s and _similar(sheet[s + 1], tmpl[t]):
+            s, t, run = s + 2, t + 1, 1
+            matched += 1
+            misses = 0
+        elif t + 2 < n_t and _similar(a, tmpl[t + 2]):
+            s, t, run = s + 1, t + 3, 1
+            matched += 1
+            misses = 0
+        else:
+            s, t, run = s + 1, t + 1, 0
+            misses += 1
+            if misses >= 2:
+                break
+            continue
+        if run >= 2 or (t >= n_t and run >= 1) or (run >= 1 and matched == t and t <= 2):
+            confident = s
+        if t >= n_t:
+            reached_end = True
+    return matched, confident, reached_end
+
+
+# --------------------------------------------------------------------------------------------
+# Lines, section headers, question candidates
+# --------------------------------------------------------------------------------------------
+
+_NUMBER_PREFIX_RE = re.compile(
+    r"^\s*(?:Q(?:uestion)?\.?\s*)?#?(?P<num>\d{1,3})(?:\s*[.,):;]+|\s*-(?!\d)|(?=\s)|(?=[A-Za-z]))\s*"
+)
+_SECTION_TITLE_WORDS = {
+    "I": ("formation", "members", "duration"),
+    "II": ("obligations",),
+    "III": ("institutionalization", "institutionalisation"),
+    "IV": ("treaty", "context"),
+    "V": ("documentation",),
+}
+_HEADER_RE = re.compile(
+    r"^\s*SECTION\s+(?P<num>[IVX]{1,4}|[1-5])\b\s*[:.\-–—]?\s*(?P<title>.*)$", re.IGNORECASE
+)
+_GLUED_HEADER_RE = re.compile(
+    r"\bSECTION\s+(?:[IVX]{1,4}|[1-5])\s*[:.\-–—]\s*(?:FORMATION|OBLIGATIONS|INSTITUTIONALI[SZ]ATION|TREATY\s+CONTEXT|DOCUMENTATION)",
+    re.IGNORECASE,
+)
+_GLUED_QUESTION_RE = re.compile(r"\s(\d{1,2})\s*[.,)]\s+(?=[A-Z])")
+_PAGE_LINE_RE = re.compile(r"^\s*(?:-\s*)?page\s+\d+(?:\s+of\s+\d+)?(?:\s*-)?\s*$", re.IGNORECASE)
+
+
+@dataclass
+class _Line:
+    text: str
+    line_no: int
+    header: str | None = None  # section numeral if this line is a section header
+
+
+def _section_from_title(title: str) -> str | None:
+    words = set(_tokens(title)[:6])
+    for numeral, keys in _SECTION_TITLE_WORDS.items():
+        if numeral == "IV":
+            if {"treaty", "context"} <= words:
+                return numeral
+        elif words & set(keys):
+            return numeral
+    return None
+
+
+def _header_section(text: str) -> str | None:
+    """The section numeral if `text` is a section header line, else None."""
+    m = _HEADER_RE.match(text)
+    if not m:
+        return None
+    num, title = m.group("num").upper(), m.group("title").strip()
+    by_title = _section_from_title(title)
+    numeral = _ROMAN.get(num, num)
+    if by_title:
+        return by_title
+    # Without a recognisable title only an all-caps "SECTION <roman>" line counts: answers cite
+    # treaty sections ("Section 3 — “...”").
+    if text.strip().startswith("SECTION") and numeral in _SECTION_TITLE_WORDS and (not title or title.isupper()):
+        return numeral
+    return None
+
+
+def _prepare_lines(sheet_text: SheetText) -> list[_Line]:
+    """Working lines: headers glued to answer lines split off, page-number lines dropped."""
+    out: list[_Line] = []
+    for text, line_no in zip(sheet_text.lines, sheet_text.line_numbers):
+        if _PAGE_LINE_RE.match(text):
+            continue
+        pieces = [text]
+        m = _GLUED_HEADER_RE.search(text)
+        if m and m.start() > 0 and text[: m.start()].strip():
+            pieces = [text[: m.start()], text[m.start() :]]
+        for piece in pieces:
+            header = _header_section(piece)
+            if header:
+                # "SECTION I: FORMATION, MEMBERS, AND DURATION 1. ATOP ID: 6070" (PDF extraction)
+                qm = _GLUED_QUESTION_RE.search(piece)
+                if qm and int(qm.group(1)) <= QUESTION_COUNT:
+                    out.append(_Line(piece[: qm.start()], line_no, header))
+                    out.append(_Line(piece[qm.start() + 1 :], line_no))
+                    continue
+            out.append(_Line(piece, line_no, header))
+    return out
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    line: int  # index into the working lines
+    question: int
+    weight: float
+    numbered: bool
+    score: float  # template similarity of the line's opening words
+
+
+def _line_words(lines: list[_Line], i: int, start: int, limit: int = 12) -> list[str]:
+    """Words of line i (from char `start`) continued onto the next non-blank line, up to `limit`."""
+    words = _tokens(lines[i].text[start:])
+    j = i + 1
+    while len(words) < limit and j < len(lines) and j <= i + 2:
+        if lines[j].header or _NUMBER_PREFIX_RE.match(lines[j].text):
+            break
+        words.extend(_tokens(lines[j].text))
+        j += 1
+    return words[:limit]
+
+
+def _opening_score(words: list[str], q: TemplateQuestion) -> float:
+    opening = q.tokens[:8]
+    if not opening or not words:
+        return 0.0
+    matched, _, _ = _align(words[: len(opening) + 4], opening)
+    return matched / len(opening)
+
+
+def _candidates(lines: list[_Line], tpl: Template) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for i, line in enumerate(lines):
+        if line.header or not line.text.strip():
+            continue
+        m = _NUMBER_PREFIX_RE.match(line.text)
+        number = int(m.group("num")) if m else None
+        start = m.end() if m else 0
+        words = _line_words(lines, i, start)
+        if not words and number is None:
+            continue
+        seen: set[int] = set()
+        if number is not None and 1 <= number <= QUESTION_COUNT:
+            score = _opening_score(words, tpl.questions[number])
+            # A number in sequence is evidence on its own; the text makes it near-certain.
+            out.append(_Candidate(i, number, 0.3 + score, True, score))
+            seen.add(number)
+        # Text-only matches: a garbled or missing number ("4Members", "Question four: ...").
+        hits: dict[int, int] = {}
+        for w in words[:8]:
+            for q in tpl.opening_index.get(w, ()):
+                hits[q] = hits.get(q, 0) + 1
+        for q, count in hits.items():
+            if q in seen or count < 2:
+                continue
+            tq = tpl.questions[q]
+            if len(tq.tokens) < 3 and count < len(tq.tokens):
+                continue
+            score = _opening_score(words, tq)
+            if score >= 0.75:
+                out.append(_Candidate(i, q, score, False, score))
+    return out
+
+
+def _best_chain(cands: list[_Candidate]) -> list[_Candidate]:
+    """The heaviest chain of candidates ascending in both line and question number."""
+    cands = sorted(cands, key=lambda c: (c.line, c.question))
+    n = len(cands)
+    best = [0.0] * n
+    prev = [-1] * n
+    for k, c in enumerate(cands):
+        best_val, best_j = 0.0, -1
+        for j in range(k):
+            d = cands[j]
+            if d.line < c.line and d.question < c.question and best[j] > best_val:
+                best_val, best_j = best[j], j
+        best[k] = best_val + c.weight
+        prev[k] = best_j
+    if not n:
+        return []
+    k = max(range(n), key=lambda x: (best[x], -x))
+    chain: list[_Candidate] = []
+    while k != -1:
+        chain.append(cands[k])
+        k = prev[k]
+    return chain[::-1]
+
+
+# --------------------------------------------------------------------------------------------
+# Question text / answer split
+# --------------------------------------------------------------------------------------------
+
+_ANSWER_LEAD_RE = re.compile(r"^[\s:?).;,\]—–-]+")
+
+
+def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuestion) -> tuple[str, int, int]:
+    """Where the printed question text ends: (question text, line index, char offset of answer)."""
+    m = _NUMBER_PREFIX_RE.match(lines[i].text)
+    start = m.end() if m else 0
+    # Sheet words with their positions, over the question line and the next lines of its block.
+    positions: list[tuple[int, int]] = []
+    words: list[str] = []
+    limit = len(q.tokens) + 12
+    j = i
+    while j < end_line and len(words) < limit:
+        offset = start if j == i else 0
+        for tm in _TOKEN_RE.finditer(lines[j].text, offset):
+            words.append(tm.group(0).lower())
+            positions.append((j, tm.end()))
+            if len(words) >= limit:
+                break
+        j += 1
+    _, confident, _ = _align(words, q.tokens)
+    if confident:
+        line_idx, char = positions[confident - 1]
+        # Closing punctuation of the question stays with it: "...COW data)", "...(Yes, No)?".
+        rest = lines[line_idx].text[char:]
+        pm = re.match(r"[^\w\s]*(?:\s*\))?[?:.]?", rest)
+        char += pm.end() if pm else 0
+    else:
+        # No recognisable template text: split at the first ':' or '?' on the line, else the
+        # whole line is the question.
+        text = lines[i].text
+        cm = re.search(r"[:?]", text[start:])
+        line_idx, char = (i, start + cm.end()) if cm else (i, len(text))
+    parts = []
+    for k in range(i, line_idx + 1):
+        a = start if k == i else 0
+        b = char if k == line_idx else len(lines[k].text)
+        parts.append(lines[k].text[a:b].strip())
+    question_text = " ".join(p for p in parts if p)
+    return question_text, line_idx, char
+
+
+_FLAG_RE = re.compile(
+    r"^\W*(?P<flag>n\s*/\s*a|n\.a\.|not\s+applicable|yes|no(?:ne)?|unknown|unclear|not\s+known|uncertain)(?![\w/])",
+    re.IGNORECASE,
+)
+
+
+def answer_flag(text: str) -> AnswerFlag:
+    """yes / no / n/a / unknown / other / empty from an answer's leading word."""
+    if not text.strip():
+        return "empty"
+    m = _FLAG_RE.match(text)
+    if not m:
+        return "other"
+    word = re.sub(r"\s+", " ", m.group("flag").lower())
+    if word == "yes":
+        return "yes"
+    if word in ("no", "none"):
+        return "no"
+    if word in ("unknown", "unclear", "not known", "uncertain"):
+        return "unknown"
+    return "n/a"
+
+
+@dataclass
+class _Located:
+    answers: list[Answer]
+    warnings: list[str]
+
+
+def locate_answers(sheet_text: SheetText) -> _Located:
+    """Every question found on the sheet with its answer, plus warnings (missing, duplicated...)."""
+    tpl = template()
+    lines = _prepare_lines(sheet_text)
+    chain = _best_chain(_candidates(lines, tpl))
+    warnings: list[str] = []
+    chosen_lines = {c.line for c in chain}
+    chosen_q = {c.question: c.line for c in chain}
+
+    # Duplicated questions: another line that reads as strongly like the same question.
+    boundaries = set(chosen_lines)
+    for c in _candidates_again(lines, tpl, chosen_q):
+        if c.line not in chosen_lines:
+            boundaries.add(c.line)
+            warnings.append(
+                f"question {c.question} appears more than once (source lines "
+                f"{lines[chosen_q[c.question]].line_no} and {lines[c.line].line_no}); the first is used"
+            )
+    header_lines = {i for i, ln in enumerate(lines) if ln.header}
+    stops = sorted(boundaries | header_lines)
+
+    answers: list[Answer] = []
+    for c in chain:
+        nxt = next((s for s in stops if s > c.line), len(lines))
+        q = tpl.questions[c.question]
+        qtext, a_line, a_char = _split_question(lines, c.line, nxt, q)
+        body = [_ANSWER_LEAD_RE.sub("", lines[a_line].text[a_char:]).strip()]
+        body.extend(lines[k].text.rstrip() for k in range(a_line + 1, nxt))
+        while body and not body[-1].strip():
+            body.pop()
+        while body and not body[0].strip():
+            body.pop(0)
+        answer_text = "\n".join(body).strip()
+        last = a_line
+        for k in range(nxt - 1, a_line, -1):
+            if lines[k].text.strip():
+                last = k
+                break
+        answers.append(
+            Answer(
+                number=c.question,
+                section=q.section,
+                question_text=qtext,
+                answer_text=answer_text,
+                flag=answer_flag(answer_text),
+                line_start=lines[c.line].line_no,
+                line_end=max(lines[last].line_no, lines[c.line].line_no),
+            )
+        )
+
+    found = {a.number for a in answers}
+    missing = [n for n in range(1, QUESTION_COUNT + 1) if n not in found]
+    if missing and len(missing) < QUESTION_COUNT:
+        warnings.append(f"questions not found: {_ranges(missing)}")
+    warnings.extend(_section_warnings(lines, chain, tpl))
+    return _Located(answers, warnings)
+
+
+def _candidates_again(lines: list[_Line], tpl: Template, chosen: dict[int, int]) -> list[_Candidate]:
+    """Numbered lines that strongly repeat an already-found question (duplicates)."""
+    out = []
+    for i, line in enumerate(lines):
+        m = _NUMBER_PREFIX_RE.match(line.text)
+        if not m or line.header:
+            continue
+        n = int(m.group("num"))
+        if n not in chosen or chosen[n] == i or i < chosen[n]:
+            continue
+        tq = tpl.questions[n]
+        if len(tq.tokens) < 3:
+            continue
+        if _opening_score(_line_words(lines, i, m.end()), tq) >= 0.85:
+            out.append(_Candidate(i, n, 0, True, 1))
+    return out
+
+
+def _ranges(numbers: list[int]) -> str:
+    parts: list[str] = []
+    start = prev = numbers[0]
+    for n in numbers[1:] + [None]:  # type: ignore[list-item]
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(parts)
+
+
+def _section_warnings(lines: list[_Line], chain: list[_Candidate], tpl: Template) -> list[str]:
+    out = []
+    for i, ln in enumerate(lines):
+        if not ln.header:
+            continue
+        nxt = next((c for c in chain if c.line > i), None)
+        if nxt is None:
+            continue
+        expected = tpl.questions[nxt.question].section
+        if expected != ln.header:
+            out.append(
+                f"source line {ln.line_no}: header SECTION {ln.header} is followed by question "
+                f"{nxt.question}, which the template puts in SECTION {expected}"
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Typed fields
+# --------------------------------------------------------------------------------------------
+
+_ATOPID_RE = re.compile(r"\b(\d{4})\b")
+_ATOPID_ANYWHERE_RE = re.compile(r"ATOP\s*ID\s*(?:#|no\.?|number)?\s*[:#]?\s*(\d{4})\b", re.IGNORECASE)
+
+
+def _int_answer(text: str) -> int | None:
+    m = re.match(r"\W*(\d{1,6})\b", text)
+    return int(m.group(1)) if m else None
+
+
+def _body_after_flag(text: str) -> str:
+    """The answer with its leading Yes/No word removed (the clause text)."""
+    m = _FLAG_RE.match(text)
+    return text[m.end() :] if m else text
+
+
+def _fill_fields(sheet: Codesheet, lines_text: str) -> None:
+    ans = {a.number: a for a in sheet.answers}
+
+    def text(n: int) -> str:
+        a = ans.get(n)
+        return a.answer_text if a else ""
+
+    def flag(n: int) -> AnswerFlag | None:
+        a = ans.get(n)
+        return a.flag if a else None
+
+    warn = sheet.warnings.append
+
+    # Q2 COW alliance number
+    if flag(2) not in (None, "n/a", "no", "empty", "unknown"):
+        sheet.cowid = _int_answer(text(2))
+
+    # Q4 members
+    mentions = fields.parse_members(text(4))
+    seen: dict[int, str] = {}
+    for mm in mentions:
+        if mm.ccode in seen:
+            warn(f"question 4: member {mm.ccode} listed more than once")
+            continue
+        seen[mm.ccode] = mm.name
+        if not is_known_ccode(mm.ccode):
+            warn(f"question 4: COW code {mm.ccode} ({mm.name or 'no name'}) is not in the COW state list")
+    if 4 in ans and not seen:
+        warn("question 4: no members with COW codes found")
+
+    # Q3 signature dates, per member or for all
+    member_list = list(seen.items())
+    sig = fields.dates_by_member(text(3), member_list)
+    for bad in sig.invalid:
+        warn(f"question 3: impossible date {bad!r} ignored")
+    # Members named in Q3 but missing from Q4 are still members (accession lines).
+    for code in sig.by_member:
+        if code not in seen:
+            seen[code] = ""
+            member_list.append((code, ""))
+            if not is_known_ccode(code):
+                warn(f"question 3: COW code {code} is not in the COW state list")
+    default_entry = sig.general[0] if sig.general else None
+    sheet.signature_dates = _dedupe_dates(sig.general + list(sig.by_member.values()))
+    if 3 in ans and not sheet.signature_dates:
+        warn("question 3: no signature date found")
+
+    # Q14 termination, per member or for all
+    term_text = text(14)
+    term = fields.dates_by_member(term_text, member_list)
+    in_effect = fields.is_in_effect_claim(term_text)
+    exits: dict[int, PartialDate] = {}
+    claim: TerminationClaim | None = None
+    urls14 = tuple(fields.find_urls(term_text))
+    first_sentence = term_text.strip().split("\n")[0] if term_text.strip() else ""
+    if term_text.strip():
+        if in_effect:
+            # "Still in effect as of 7/7/2020": the date is an observation, not an exit.
+            as_of = term.general[0] if term.general else None
+            exits = dict(term.by_member)
+            claim = TerminationClaim("in_effect", as_of, first_sentence, urls14)
+            if exits:
+                for code, d in exits.items():
+                    if code in seen:
+                        pass
+        elif term.by_member or term.general:
+            for bad in term.invalid:
+                warn(f"question 14: impossible date {bad!r} ignored")
+            exits = dict(term.by_member)
+            general = term.general[0] if term.general else None
+            if general is not None:
+                for code, _ in member_list:
+                    exits.setdefault(code, general)
+            end = max(exits.values(), key=fields.date_key) if exits else general
+            claim = TerminationClaim("terminated", end, first_sentence, urls14)
+        else:
+            for bad in term.invalid:
+                warn(f"question 14: impossible date {bad!r} ignored")
+            claim = TerminationClaim("unknown", None, first_sentence, urls14)
+    sheet.termination = claim
+
+    sheet.members = [
+        Member(
+            ccode=code,
+            name=name,
+            entry=sig.by_member.get(code, default_entry),
+            exit=exits.get(code),
+            known_to_cow=is_known_ccode(code),
+        )
+        for code, name in member_list
+    ]
+    for m in sheet.members:
+        if m.entry is None and 3 in ans:
+            warn(f"question 3: no signature date for member {m.ccode}")
+
+    # Q6 establishment, Q7 publicity
+    if flag(6) not in (None, "empty"):
+        sheet.estmode = fields.establishment_mode(text(6))
+    if flag(7) not in (None, "empty"):
+        sheet.pubsecr = fields.publicity(text(7))
+
+    sheet.duration = _duration(ans, warn)
+
+    # Q16 (labels) with Q18's headings as a fallback.
+    types_text = text(16) if flag(16) not in (None, "empty", "n/a", "unknown") else ""
+    if not types_text.strip():
+        types_text = "\n".join(ln for ln in text(18).splitlines() if ln.strip().endswith(":"))
+    if types_text.strip():
+        sheet.obligations = fields.obligation_types(types_text)
+        if not any(sheet.obligations.values()):
+            warn("question 16: no obligation type (defense, offense, neutrality, nonaggression, consultation) recognised")
+
+    # Quoted provisions, alliance references, URLs: from every answer.
+    for a in sheet.answers:
+        for p in fields.find_provisions(a.answer_text):
+            sheet.provisions.append(Provision(a.number, p.article, p.quote))
+        for atopid, ctx in fields.find_alliance_references(a.answer_text):
+            if a.number == 1:
+                continue
+            sheet.references.append(AllianceReference(a.number, atopid, ctx))
+        for url in fields.find_urls(a.answer_text):
+            sheet.citations.append(Citation(a.number, url))
+
+    if flag(47) == "yes" or (flag(47) == "other" and text(47)):
+        sheet.io_references = fields.find_organisations(_body_after_flag(text(47)))
+
+    if text(60):
+        sheet.revision_date = fields.parse_date(text(60))
+        if sheet.revision_date is None:
+            warn(f"question 60: no date in {text(60)[:40]!r}")
+    if text(61):
+        sheet.coders = fields.split_coders(text(61))
+
+
+def _duration(ans: dict[int, Answer], warn) -> DurationTerms | None:  # type: ignore[no-untyped-def]
+    def get(n: int) -> Answer | None:
+        return ans.get(n)
+
+    q10, q11, q12, q13 = get(10), get(11), get(12), get(13)
+    if not any((q10, q11, q12, q13)):
+        return None
+    speclgth: int | None = None
+    length: int | None = None
+    if q10 is not None:
+        if q10.flag == "no":
+            speclgth, length = 0, 0
+        elif q10.flag in ("yes", "other"):
+            speclgth, length = fields.term_of_treaty(_body_after_flag(q10.answer_text))
+            if speclgth is None and q10.flag == "yes":
+                warn("question 10: 'Yes' but no term (years/months, indefinite, until ...) recognised")
+    renounce: int | None = None
+    if q11 is not None:
+        if q11.flag == "no":
+            renounce = 0
+        elif q11.flag in ("yes", "other"):
+            renounce = fields.renunciation_code(_body_after_flag(q11.answer_text))
+    proren: int | None = None
+    renewal_months: int | None = None
+    notice_months: int | None = None
+    if q12 is not None:
+        if q12.flag == "no":
+            proren, renewal_months = 0, 0
+        elif q12.flag in ("yes", "other"):
+            proren, renewal_months, notice_months = fields.renewal_terms(_body_after_flag(q12.answer_text))
+            if proren is None:
+                renewal_months = None
+    if notice_months is None and q10 is not None and q10.flag == "yes":
+        _, _, notice_months = fields.renewal_terms(q10.answer_text)
+    renewals = fields.leading_count(q13.answer_text) if q13 is not None else None
+    return DurationTerms(speclgth, length, renounce, proren, renewal_months, notice_months, renewals)
+
+
+def _dedupe_dates(dates: list[PartialDate]) -> list[PartialDate]:
+    seen: dict[tuple[int, int, int], PartialDate] = {}
+    for d in dates:
+        seen.setdefault(fields.date_key(d), d)
+    return sorted(seen.values(), key=fields.date_key)
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def parse_text(sheet_text: SheetText, *, cutoff: dt.date = DEFAULT_CUTOFF) -> Codesheet:
+    """The typed Codesheet for a read sheet; raises NotACodesheetError if it is not a codesheet."""
+    from atop_pipeline.codesheets.derive import derive_atop
+
+    located = locate_answers(sheet_text)
+    answers = located.answers
+    by_number = {a.number: a for a in answers}
+    atopid: int | None = None
+    if 1 in by_number:
+        m = _ATOPID_RE.search(by_number[1].answer_text)
+        atopid = int(m.group(1)) if m else None
+    if atopid is None:
+        # A sheet whose Q1 line is damaged may still carry "ATOP ID: 6070" before question 2.
+        head_end = by_number[2].line_start if 2 in by_number else None
+        head = "\n".join(
+            t for t, n in zip(sheet_text.lines, sheet_text.line_numbers) if head_end is None or n < head_end
+        )
+        m = _ATOPID_ANYWHERE_RE.search(head[:4000])
+        atopid = int(m.group(1)) if m else None
+    if atopid is None or len(answers) < MIN_QUESTIONS:
+        missing = []
+        if atopid is None:
+            missing.append("no ATOP ID (question 1)")
+        missing.append(f"only {len(answers)} of {QUESTION_COUNT} questions found")
+        name = "no_atop_id" if atopid is None else "too_few_questions"
+        raise NotACodesheetError(
+            SheetError(
+                source_file=sheet_text.source_file,
+                sha256=sheet_text.sha256,
+                stage="parse",
+                error=name,
+                message=f"{sheet_text.source_file}: not an ATOP codesheet: {' and '.join(missing)}",
+                question=1 if atopid is None else None,
+                atopid=atopid,
+            )
+        )
+    sheet = Codesheet(
+        source_file=sheet_text.source_file,
+        sha256=sheet_text.sha256,
+        size=sheet_text.size,
+        encoding=sheet_text.encoding,
+        kind=sheet_text.kind,
+        atopid=atopid,
+        answers=answers,
+        warnings=list(located.warnings),
+        parser_version=PARSER_VERSION,
+    )
+    _fill_fields(sheet, sheet_text.text)
+    sheet.atop, sheet.atop_members = derive_atop(sheet, cutoff=cutoff)
+    return sheet
+
+
+def parse_bytes(data: bytes, source_file: str, *, cutoff: dt.date = DEFAULT_CUTOFF) -> Codesheet:
+    """Read and parse one file's bytes; raises SheetReadError or NotACodesheetError."""
+    from atop_pipeline.codesheets.reading import read_sheet  # lazy: reading pulls in PDF support
+
+    return parse_text(read_sheet(data, source_file), cutoff=cutoff)
+
+
+_PEEK_RE = re.compile(rb"ATOP\s*ID\s*[:#]?\s*(\d{4})\b", re.IGNORECASE)
+_PEEK_RE_16 = re.compile(r"ATOP\s*ID\s*[:#]?\s*(\d{4})\b", re.IGNORECASE)
+
+
+def peek_atopid(data: bytes, source_file: str) -> int | None:
+    """The sheet's ATOP ID from a cheap scan of its start, or None; never raises."""
+    try:
+        head = data[:16384]
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            codec = "utf-16"
+            m16 = _PEEK_RE_16.search(head.decode(codec, errors="ignore"))
+            return int(m16.group(1)) if m16 else None
+        if head.startswith(b"%PDF"):
+            from atop_pipeline.codesheets.reading import read_sheet
+
+            m16 = _PEEK_RE_16.search(read_sheet(data, source_file).text[:16384])
+            return int(m16.group(1)) if m16 else None
+        m = _PEEK_RE.search(head)
+        return int(m.group(1)) if m else None
+    except Exception:  # noqa: BLE001 - the sensor calls this on every file each tick
+        return None
