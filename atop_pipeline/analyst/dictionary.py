@@ -75,8 +75,10 @@ class RelationDoc:
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the warehouse schema on `con` with the warehouse's own DDL."""
-    from atop_pipeline.warehouse import db
-
+    try:
+        from atop_pipeline.warehouse import db
+    except ImportError:
+        db = None
     for name in ("create_schema", "apply_ddl", "ensure_schema", "init_schema"):
         fn = getattr(db, name, None)
         if callable(fn):
@@ -86,6 +88,52 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     ddl = resources.files("atop_pipeline.warehouse") / "ddl"
     for entry in sorted((p for p in ddl.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
         con.execute(entry.read_text(encoding="utf-8"))
+
+
+#: ATOP columns no codesheet question feeds, in the codebook's words (ATOP 5.1 codebook, section 2).
+ATOP_GLOSSARY: dict[str, str] = {
+    "phase": "Which phase of the alliance the record belongs to; 0 when the alliance never changed its ATOP coding.",
+    "maxphase": "The number of phases the alliance includes; 0 for alliances that never changed obligations.",
+    "new5": "1 if the alliance was not in ATOP 4.0 but is in 5.0.",
+    "rev5": "1 if any coding of the alliance changed between ATOP 4.0 and 5.0.",
+    "version": "Version number of the dataset.",
+}
+
+_CREATE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)", re.I)
+_COLUMN_COMMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+[A-Za-z].*?--\s*(.+?)\s*$")
+
+
+def ddl_comments() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Comments written in the warehouse's DDL files: above each CREATE, and trailing a column line."""
+    ddl = resources.files("atop_pipeline.warehouse") / "ddl"
+    tables: dict[str, str] = {}
+    columns: dict[tuple[str, str], str] = {}
+    for entry in sorted((p for p in ddl.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
+        block: list[str] = []
+        closed = False
+        current: str | None = None
+        for line in entry.read_text(encoding="utf-8").splitlines():
+            stripped = line.strip()
+            created = _CREATE.match(line)
+            if created:
+                current = created.group(2)
+                if block:
+                    tables[current] = " ".join(block)
+                block, closed = [], False
+            elif stripped.startswith("--") and current is None:
+                # the comment block nearest a CREATE describes it; an earlier block (a file header) does not
+                if closed:
+                    block, closed = [], False
+                block.append(stripped.lstrip("-").strip())
+            elif not stripped:
+                closed = bool(block)
+            elif current is not None:
+                m = _COLUMN_COMMENT.match(line)
+                if m:
+                    columns[(current, m.group(1))] = m.group(2)
+                if stripped.endswith(";"):
+                    current = None
+    return tables, columns
 
 
 def load_question_map() -> dict[int, QuestionInfo]:
@@ -102,16 +150,21 @@ def _question_variable_specs() -> list[tuple[int, str, str]]:
     """(question, variable pattern, level) triples parsed from the map's `atop_variables` column."""
     text = (resources.files("atop_pipeline.reference") / "codesheet_question_map.csv").read_text(encoding="utf-8")
     specs: list[tuple[int, str, str]] = []
-    for row in csv.DictReader(text.splitlines()):
+    rows = list(csv.DictReader(text.splitlines()))
+    by_number = {row["q"]: row for row in rows}
+    for row in rows:
         raw = row["atop_variables"].strip()
+        same = re.fullmatch(r"same as Q(\d+)", raw)
+        if same and same.group(1) in by_number:  # Q20 "same as Q19": the limits feed the same variables
+            raw = by_number[same.group(1)]["atop_variables"].strip()
         if not raw or raw.startswith("("):  # "(none)", "(none in v5)": no dataset variable
             continue
-        default_level = row["levels"].strip()
         for group in raw.split(";"):
             group = group.strip()
-            # "begyr begmo begday (A)" -> names with an explicit level; otherwise the row's level
+            # "begyr begmo begday (A)" names an explicit level; otherwise the names apply to both files
+            # (atopid is tagged A for Q1 yet is also the member file's key)
             m = re.search(r"\((A|M)\)\s*$", group)
-            level = m.group(1) if m else default_level
+            level = m.group(1) if m else ""
             group = re.sub(r"\((?:[^)]*)\)", " ", group)  # drop "(A)", "(with Q16)"
             for token in re.split(r"[\s/,]+", group):
                 token = token.strip()
@@ -125,13 +178,13 @@ def question_index(columns: Iterable[str], *, level: str | None = None) -> dict[
 
     `columns` is the relation's column list in order: a map entry "defense..consul" is the run of
     columns between the two names, "mem1..mem59" a numbered range, "defco*" a prefix.
-    `level` "A" or "M" keeps only entries the map marks for that level (None: both).
+    `level` "A" or "M" drops entries the map marks "(A)" / "(M)" for the other level.
     """
     cols = list(columns)
     position = {c: i for i, c in enumerate(cols)}
     found: dict[str, set[int]] = {}
     for q, pattern, lvl in _question_variable_specs():
-        if level is not None and level not in lvl:
+        if level is not None and lvl and level != lvl:
             continue
         names: list[str] = []
         if "*" in pattern:
@@ -275,18 +328,13 @@ def collect(con: duckdb.DuckDBPyConnection, models: dict[str, type]) -> list[Rel
         "SELECT table_name, table_type FROM information_schema.tables "
         "WHERE table_schema = current_schema() ORDER BY table_name"
     ).fetchall()
-    comments = dict(
-        con.execute(
-            "SELECT table_name, comment FROM duckdb_tables() WHERE comment IS NOT NULL "
-            "UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE comment IS NOT NULL AND NOT internal"
-        ).fetchall()
-    )
-    column_comments = {
-        (t, c): cm
-        for t, c, cm in con.execute(
-            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE comment IS NOT NULL"
-        ).fetchall()
-    }
+    comments, column_comments = ddl_comments()
+    # a view column with no comment of its own means what it means in the table the view reads from
+    view_base: dict[str, str] = {}
+    for view_name, sql in con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal").fetchall():
+        m = re.search(r"\bFROM\s+([A-Za-z_][A-Za-z0-9_]*)", sql or "", re.I)
+        if m:
+            view_base[view_name] = m.group(1)
     docs: list[RelationDoc] = []
     for name, table_type in rels:
         kind = "view" if table_type.upper() == "VIEW" else "table"
@@ -309,11 +357,20 @@ def collect(con: duckdb.DuckDBPyConnection, models: dict[str, type]) -> list[Rel
             meaning = " ".join(((pcol.description or pcol.title or "") if pcol is not None else "").split())
             if not meaning:
                 meaning = " ".join((column_comments.get((name, col_name)) or "").split())
+            base = view_base.get(name)
+            if not meaning and base:
+                base_model = models.get(base)
+                base_col = base_model.to_schema().columns.get(col_name) if base_model is not None else None
+                meaning = " ".join(((base_col.description or "") if base_col is not None else "").split())
+                if not meaning:
+                    meaning = " ".join((column_comments.get((base, col_name)) or "").split())
             qs = _metadata_questions(pcol.metadata) if pcol is not None else ()
             if not qs:
                 qs = atop_questions.get(col_name, ())
             if not meaning and qs:
                 meaning = _question_meaning(qs, questions)
+            if not meaning and level:
+                meaning = ATOP_GLOSSARY.get(col_name, "")
             rel.columns.append(
                 ColumnDoc(
                     name=col_name,

@@ -137,12 +137,63 @@ def _per_year(spans: Iterable[tuple[int | None, int | None]], last_year: int) ->
     return dict(sorted(counts.items()))
 
 
-def _first(cols: set[str], *names: str) -> str | None:
-    """The first of `names` that is a column in `cols`."""
-    for n in names:
-        if n in cols:
-            return n
-    return None
+# The report's queries. Column names are the warehouse DDL's; values are always bound parameters.
+_SQL_PUBLISHED_SPANS = "SELECT begyr, endyr FROM published_atop_alliances"
+_SQL_PARSED_SPANS = "SELECT begyr, endyr FROM alliances"
+_SQL_ALLIANCE_IDS = "SELECT atopid FROM alliances ORDER BY atopid"
+_SQL_CURRENT_VERDICTS = """
+    SELECT atopid, verdict, sheet_claim, sheet_claim_date, source_status, term_end, next_notice_deadline, as_of
+    FROM current_in_force ORDER BY atopid"""
+# Only the disagreements of each alliance's current verdict; Q14 is the sheet's termination answer.
+_SQL_DISAGREEMENTS = """
+    SELECT d.atopid, d.ordinal, d.kind, d.disagreement, c.sheet_claim, c.source_status, c.verdict,
+           a.number AS question, a.line_start, a.line_end, s.source_file
+    FROM in_force_disagreements AS d
+    JOIN current_in_force AS c USING (atopid, as_of)
+    LEFT JOIN answers AS a ON a.atopid = d.atopid AND a.number = 14
+    LEFT JOIN codesheets AS s ON s.sha256 = a.sha256
+    ORDER BY d.atopid, d.ordinal"""
+# The sheet's cited URLs with their latest successful snapshot (the raw bytes behind the reading).
+_SQL_SOURCES_OF = """
+    SELECT c.url, snap.sha256, snap.snapshot_id, snap.fetched_at
+    FROM citations AS c
+    LEFT JOIN (
+        SELECT * FROM source_snapshots WHERE sha256 IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, snapshot_id) = 1
+    ) AS snap ON snap.url = c.url
+    WHERE c.atopid = ?
+    GROUP BY ALL
+    ORDER BY min(c.question), c.url"""
+_SQL_ANSWER = """
+    SELECT a.atopid, a.number, a.question_text, a.answer_text, a.line_start, a.line_end, s.source_file
+    FROM answers AS a LEFT JOIN codesheets AS s ON s.sha256 = a.sha256
+    WHERE a.atopid = ? AND a.number = ?"""
+# Fetch failures are a source problem, not a quarantined sheet: they are listed under "unreachable".
+_SQL_QUARANTINE = """
+    SELECT source_file, atopid, stage, error, table_name, column_name, question, value, message
+    FROM ingest_errors WHERE stage <> 'fetch'
+    ORDER BY source_file, stage, error, column_name NULLS FIRST, question NULLS FIRST, value NULLS FIRST"""
+# A URL is unreachable when its latest attempt did not bring the page (ok / not_modified are fine).
+_SQL_UNREACHABLE = """
+    SELECT url, outcome, status_code, error_message, fetched_at
+    FROM source_snapshots
+    QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, snapshot_id) = 1
+        AND outcome NOT IN ('ok', 'not_modified')
+    ORDER BY url"""
+
+
+def _snapshot_file(store_root: Path, sha256: str) -> Path:
+    """Where the content-addressed store keeps the raw bytes with this sha256."""
+    try:
+        from atop_pipeline.sources import store
+
+        for name in ("snapshot_path", "path_for", "blob_path"):
+            fn = getattr(store, name, None)
+            if callable(fn):
+                return Path(fn(store_root, sha256))
+    except ImportError:
+        pass
+    return store_root / sha256[:2] / sha256
 
 
 def gather(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, warehouse: str, snapshot_root: Path | None, out_dir: Path) -> ReportData:
@@ -151,121 +202,64 @@ def gather(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, warehouse: str, sn
     data = ReportData(as_of=as_of, warehouse=warehouse)
 
     if "published_atop_alliances" in rel:
-        spans = con.execute("SELECT begyr, endyr FROM published_atop_alliances").fetchall()
+        spans = con.execute(_SQL_PUBLISHED_SPANS).fetchall()
         data.published_per_year = _per_year(spans, ATOP_CUTOFF_YEAR)
-        data.counts["published alliances"] = len(spans)
+        data.counts["published ATOP 5.1 alliances"] = len(spans)
     if "alliances" in rel:
-        cols = rel["alliances"]
-        if {"begyr", "endyr"} <= cols:
-            spans = con.execute("SELECT begyr, endyr FROM alliances").fetchall()
-            # a parsed sheet's open-ended alliance runs to today: the point of the pipeline is "still in force?"
-            data.parsed_per_year = _per_year(spans, as_of.year)
-        data.alliances = [int(r[0]) for r in con.execute("SELECT DISTINCT atopid FROM alliances ORDER BY atopid").fetchall()]
+        # a parsed sheet's open-ended alliance runs to today: the point of the pipeline is "still in force?"
+        data.parsed_per_year = _per_year(con.execute(_SQL_PARSED_SPANS).fetchall(), as_of.year)
+        data.alliances = [int(r[0]) for r in con.execute(_SQL_ALLIANCE_IDS).fetchall()]
         data.counts["parsed alliances"] = len(data.alliances)
-    if "members" in rel:
-        data.counts["member rows"] = con.execute("SELECT count(*) FROM members").fetchone()[0]
-
-    if "in_force_status" in rel:
-        cols = rel["in_force_status"]
-        vcol = _first(cols, "verdict", "status", "category")
-        if vcol:
-            order = ", ".join(c for c in ("atopid",) if c in cols) or vcol
-            rows = _rows(con, f"SELECT * FROM in_force_status ORDER BY {order}")  # names from information_schema
-            for row in rows:
-                data.verdicts[int(row["atopid"])] = str(row[vcol])
-            data.verdict_rows = rows
-
+    if "current_in_force" in rel:
+        data.verdict_rows = _rows(con, _SQL_CURRENT_VERDICTS)
+        data.verdicts = {int(r["atopid"]): str(r["verdict"]) for r in data.verdict_rows}
     if "in_force_disagreements" in rel:
-        data.disagreements = _disagreements(con, rel, snapshot_root, out_dir)
-        wanted = {(d.atopid, d.question) for d in data.disagreements}
-        if "answers" in rel and wanted:
-            data.answers = _answers(con, rel, sorted(wanted))
-            by_key = {(a.atopid, a.question): a for a in data.answers}
-            for d in data.disagreements:
-                a = by_key.get((d.atopid, d.question))
-                if a is not None:
-                    d.sheet_file = d.sheet_file or a.source_file
-                    d.line_start = d.line_start if d.line_start is not None else a.line_start
-                    d.line_end = d.line_end if d.line_end is not None else a.line_end
-
+        data.disagreements = _disagreements(con, snapshot_root, out_dir)
+        for atopid, question in sorted({(d.atopid, d.question) for d in data.disagreements}):
+            for row in _rows(con, _SQL_ANSWER, [atopid, question]):
+                data.answers.append(
+                    SheetAnswer(atopid, question, row["question_text"], row["answer_text"], row["source_file"] or "", row["line_start"], row["line_end"])
+                )
     if "ingest_errors" in rel:
-        cols = rel["ingest_errors"]
-        keep = [c for c in ("source_file", "atopid", "stage", "error", "check_name", "column_name", "question", "value", "message") if c in cols]
-        if keep:
-            data.quarantined = _rows(con, f"SELECT DISTINCT {', '.join(keep)} FROM ingest_errors ORDER BY ALL")
-    if "codesheets" in rel:
-        data.counts["sheet versions"] = con.execute("SELECT count(*) FROM codesheets").fetchone()[0]
-    data.counts["quarantine rows"] = len(data.quarantined)
-
-    data.unreachable = _unreachable(con, rel)
+        data.quarantined = _rows(con, _SQL_QUARANTINE)
+        data.counts["quarantined sheets"] = len({q["source_file"] for q in data.quarantined})
+    if "source_snapshots" in rel:
+        data.unreachable = _rows(con, _SQL_UNREACHABLE)
+        data.counts["unreachable sources"] = len(data.unreachable)
     return data
 
 
-def _disagreements(con: duckdb.DuckDBPyConnection, rel: dict[str, set[str]], snapshot_root: Path | None, out_dir: Path) -> list[Disagreement]:
-    """The rows of the `in_force_disagreements` view as Disagreement records."""
-    cols = rel["in_force_disagreements"]
+def _disagreements(con: duckdb.DuckDBPyConnection, snapshot_root: Path | None, out_dir: Path) -> list[Disagreement]:
+    """Current disagreements, each with the sheet's Q14 location and the cited sources' snapshots."""
     out: list[Disagreement] = []
-    for row in _rows(con, "SELECT * FROM in_force_disagreements ORDER BY ALL"):
-        snap = row.get("snapshot_path") or row.get("path") or ""
+    sources: dict[int, list[dict[str, Any]]] = {}
+    for row in _rows(con, _SQL_DISAGREEMENTS):
+        atopid = int(row["atopid"])
+        if atopid not in sources:
+            sources[atopid] = _rows(con, _SQL_SOURCES_OF, [atopid])
+        cited = sources[atopid]
+        first = next((s for s in cited if s["sha256"]), cited[0] if cited else None)
         href = ""
-        if snap:
-            p = Path(str(snap))
-            if not p.is_absolute() and snapshot_root is not None:
-                p = snapshot_root / p
-            href = os.path.relpath(p, out_dir) if p.is_absolute() else str(p)
-        claim = row.get(_first(cols, "sheet_claim", "claim", "sheet_status") or "", "")
-        says = row.get(_first(cols, "source_status", "status_norm", "source_verdict", "verdict") or "", "")
-        detail = row.get(_first(cols, "reason", "detail", "evidence_text", "explanation") or "", "")
+        if first is not None and first["sha256"] and snapshot_root is not None:
+            href = os.path.relpath(_snapshot_file(Path(snapshot_root).resolve(), str(first["sha256"])), out_dir).replace(os.sep, "/")
+        detail = str(row["disagreement"] or "")
+        if row["kind"]:
+            detail = f"{row['kind']}: {detail}"
         out.append(
             Disagreement(
-                atopid=int(row["atopid"]),
-                sheet_claim=str(claim or ""),
-                source_says=str(says or ""),
-                detail=str(detail or ""),
-                url=str(row.get("url") or ""),
-                snapshot_href=href.replace(os.sep, "/"),
-                question=int(row.get("question") or 14),
-                line_start=row.get("line_start"),
-                line_end=row.get("line_end"),
+                atopid=atopid,
+                sheet_claim=str(row["sheet_claim"] or ""),
+                source_says=str(row["source_status"] or row["verdict"] or ""),
+                detail=detail,
+                url=str(first["url"]) if first is not None else "",
+                snapshot_href=href,
+                sheet_file=str(row["source_file"] or ""),
+                question=int(row["question"] or 14),
+                line_start=row["line_start"],
+                line_end=row["line_end"],
             )
         )
     return out
-
-
-def _answers(con: duckdb.DuckDBPyConnection, rel: dict[str, set[str]], keys: list[tuple[int, int]]) -> list[SheetAnswer]:
-    """The current sheet answers for (atopid, question) pairs."""
-    cols = rel["answers"]
-    qcol = _first(cols, "question", "number", "question_number")
-    if qcol is None:
-        return []
-    out: list[SheetAnswer] = []
-    for atopid, question in keys:
-        for row in _rows(con, f"SELECT * FROM answers WHERE atopid = ? AND {qcol} = ?", [atopid, question]):
-            out.append(
-                SheetAnswer(
-                    atopid=atopid,
-                    question=question,
-                    question_text=str(row.get("question_text") or ""),
-                    answer_text=str(row.get("answer_text") or ""),
-                    source_file=str(row.get("source_file") or ""),
-                    line_start=row.get("line_start"),
-                    line_end=row.get("line_end"),
-                )
-            )
-            break  # one version per sheet: the current one
-    return out
-
-
-def _unreachable(con: duckdb.DuckDBPyConnection, rel: dict[str, set[str]]) -> list[dict[str, Any]]:
-    """Source URLs whose last fetch failed."""
-    if "source_documents" not in rel:
-        return []
-    cols = rel["source_documents"]
-    err = _first(cols, "error", "last_error", "fetch_error")
-    if err is None:
-        return []
-    keep = [c for c in ("atopid", "url", "status_code", err, "fetched_at", "last_attempt_at") if c in cols]
-    return _rows(con, f"SELECT {', '.join(keep)} FROM source_documents WHERE {err} IS NOT NULL AND {err} <> '' ORDER BY ALL")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -478,11 +472,10 @@ def render_html(data: ReportData, changes: Changes) -> str:
                      ([f'<span class="verdict">{_e(v)}</span>', f'<span class="num">{c}</span>', f"{100 * c / total:.0f}%"] for v, c in counts))
             + "</div></div>"
         )
-        detail_cols = [c for c in ("atopid", "verdict", "sheet_claim", "reason", "as_of", "checked_at") if data.verdict_rows and c in data.verdict_rows[0]]
-        if detail_cols:
-            verdict_body += "<details><summary>Verdict per alliance</summary>" + _table(
-                "verdict-detail-table", detail_cols, ([_e(r.get(c)) for c in detail_cols] for r in data.verdict_rows)
-            ) + "</details>"
+        detail_cols = ["atopid", "verdict", "sheet_claim", "sheet_claim_date", "source_status", "term_end", "next_notice_deadline"]
+        verdict_body += "<details><summary>Verdict per alliance</summary>" + _table(
+            "verdict-detail-table", [c.replace("_", " ") for c in detail_cols], ([_e(r.get(c)) for c in detail_cols] for r in data.verdict_rows)
+        ) + "</details>"
     else:
         verdict_body = '<p class="muted">No in-force verdicts in this warehouse yet.</p>' + _table("verdicts-table", ["verdict", "alliances", "share"], [])
 
@@ -506,10 +499,21 @@ def render_html(data: ReportData, changes: Changes) -> str:
         for a in data.answers
     ) or '<p class="muted">No sheet answers cited.</p>'
 
-    q_cols = list(data.quarantined[0]) if data.quarantined else ["source_file", "error", "message"]
-    quarantine = _table("quarantine-table", q_cols, ([_e(r.get(c)) for c in q_cols] for r in data.quarantined)) if data.quarantined else '<p>No quarantined sheets.</p>'
-    u_cols = list(data.unreachable[0]) if data.unreachable else []
-    unreachable = _table("unreachable-table", u_cols, ([_e(r.get(c)) for c in u_cols] for r in data.unreachable)) if data.unreachable else "<p>Every source was reached.</p>"
+    q_rows = []
+    for q in data.quarantined:
+        where = " ".join(x for x in (q.get("table_name") and f"{q['table_name']}.{q.get('column_name') or ''}", q.get("question") and f"Q{q['question']}") if x)
+        q_rows.append([f"<code>{_e(q.get('source_file'))}</code>", _e(q.get("atopid")), _e(q.get("stage")), _e(q.get("error")), _e(where), _e(q.get("value")), _e(q.get("message"))])
+    quarantine = (
+        _table("quarantine-table", ["sheet file", "ATOP ID", "stage", "check", "where", "value", "message"], q_rows)
+        if q_rows
+        else "<p>No quarantined sheets.</p>"
+    )
+    u_rows = [[_e(u["url"]), _e(u["outcome"]), _e(u["status_code"]), _e(u["error_message"]), _e(u["fetched_at"])] for u in data.unreachable]
+    unreachable = (
+        _table("unreachable-table", ["URL", "outcome", "HTTP status", "error", "last attempt"], u_rows)
+        if u_rows
+        else "<p>Every cited source was reached on its latest attempt.</p>"
+    )
 
     return f"""<!DOCTYPE html>
 <html lang="en">
