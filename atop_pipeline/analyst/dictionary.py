@@ -66,6 +66,7 @@ class RelationDoc:
     name: str
     kind: str  # "table" or "view"
     description: str
+    checks: str = ""  # table-level pandera checks (across columns)
     columns: list[ColumnDoc] = field(default_factory=list)
 
 
@@ -224,6 +225,9 @@ def discover_models(package: str = "atop_pipeline.schemas") -> dict[str, type]:
         root = importlib.import_module(package)
     except ModuleNotFoundError:
         return {}
+    registry = getattr(root, "SCHEMAS", None)
+    if isinstance(registry, dict) and registry:  # the warehouse's own table -> model map
+        return dict(registry)
     modules = [root]
     if hasattr(root, "__path__"):
         for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda i: i.name):
@@ -270,6 +274,12 @@ def _describe_checks(checks: Iterable) -> str:
             parts.append(f"= {stats.get('value', stats)}")
         elif name:
             parts.append(name.replace("_", " "))
+    # "≥ 1; ≤ 12" reads better as the range "1–12"
+    lows = [p for p in parts if p.startswith("≥ ")]
+    highs = [p for p in parts if p.startswith("≤ ")]
+    if len(lows) == 1 and len(highs) == 1:
+        merged = f"{lows[0][2:]}–{highs[0][2:]}"
+        parts = [merged if p == lows[0] else p for p in parts if p != highs[0]]
     return "; ".join(parts)
 
 
@@ -291,11 +301,12 @@ def _metadata_questions(metadata: object) -> tuple[int, ...]:
 
 
 def _first_line(text: str | None) -> str:
-    """The first paragraph of a docstring, on one line."""
+    """The first paragraph of a docstring, on one line, without a leading "`table`:" label."""
     if not text:
         return ""
-    para = inspect.cleandoc(text).split("\n\n", 1)[0]
-    return " ".join(para.split())
+    para = " ".join(inspect.cleandoc(text).split("\n\n", 1)[0].split())
+    para = re.sub(r"^`[A-Za-z0-9_]+`\s*:\s*", "", para)
+    return para
 
 
 def _question_meaning(numbers: tuple[int, ...], questions: dict[int, QuestionInfo]) -> str:
@@ -352,6 +363,11 @@ def collect(con: duckdb.DuckDBPyConnection, models: dict[str, type]) -> list[Rel
         level = _view_level(name, column_names)
         atop_questions = question_index(column_names, level=level) if level else {}
         rel = RelationDoc(name=name, kind=kind, description=description)
+        if schema is not None:
+            rel.checks = _describe_checks(schema.checks)
+            unique = getattr(schema, "unique", None)
+            if unique:
+                rel.checks = "; ".join(x for x in (f"unique ({', '.join(unique)})", rel.checks) if x)
         for col_name, data_type, is_nullable in cols:
             pcol = schema.columns.get(col_name) if schema is not None else None
             meaning = " ".join(((pcol.description or pcol.title or "") if pcol is not None else "").split())
@@ -401,6 +417,8 @@ def render_markdown(relations: list[RelationDoc], questions: dict[int, QuestionI
     for rel in relations:
         out.append(f"\n## {rel.name}\n\n")
         out.append(f"*{rel.kind}*" + (f" — {_cell(rel.description)}" if rel.description else "") + "\n\n")
+        if rel.checks:
+            out.append(f"Row checks: {_cell(rel.checks)}.\n\n")
         out.append("| column | type | null | meaning | checks | question |\n|---|---|---|---|---|---|\n")
         for col in rel.columns:
             qtext = ", ".join(f"Q{n}" for n in col.questions)

@@ -26,7 +26,7 @@ ATOP_CUTOFF_YEAR = 2018
 #: Name of the state file the next run compares against (beside the reports).
 STATE_LATEST = "state_latest.json"
 #: Verdict order for the bar plot and table (unknown categories follow alphabetically).
-VERDICT_ORDER = ("in_force", "terminated", "expired", "disagreement", "stale", "unknown", "unreachable")
+VERDICT_ORDER = ("in_force", "terminated", "expired", "conflicting", "unknown")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ _SQL_CURRENT_VERDICTS = """
     FROM current_in_force ORDER BY atopid"""
 # Only the disagreements of each alliance's current verdict; Q14 is the sheet's termination answer.
 _SQL_DISAGREEMENTS = """
-    SELECT d.atopid, d.ordinal, d.kind, d.disagreement, c.sheet_claim, c.source_status, c.verdict,
+    SELECT d.atopid, d.ordinal, d.kind, d.disagreement, d.disagreement_json, c.sheet_claim, c.source_status, c.verdict,
            a.number AS question, a.line_start, a.line_end, s.source_file
     FROM in_force_disagreements AS d
     JOIN current_in_force AS c USING (atopid, as_of)
@@ -183,17 +183,8 @@ _SQL_UNREACHABLE = """
 
 
 def _snapshot_file(store_root: Path, sha256: str) -> Path:
-    """Where the content-addressed store keeps the raw bytes with this sha256."""
-    try:
-        from atop_pipeline.sources import store
-
-        for name in ("snapshot_path", "path_for", "blob_path"):
-            fn = getattr(store, name, None)
-            if callable(fn):
-                return Path(fn(store_root, sha256))
-    except ImportError:
-        pass
-    return store_root / sha256[:2] / sha256
+    """Where the content-addressed snapshot store keeps these bytes (`SnapshotStore.path_for`'s layout)."""
+    return store_root / sha256[:2] / f"{sha256}.bin"
 
 
 def gather(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, warehouse: str, snapshot_root: Path | None, out_dir: Path) -> ReportData:
@@ -229,29 +220,41 @@ def gather(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, warehouse: str, sn
     return data
 
 
+def _json_object(text: Any) -> dict[str, Any]:
+    """A JSON object from text, or {} when it is a plain string or not JSON."""
+    try:
+        value = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {"detail": value} if isinstance(value, str) else {}
+
+
 def _disagreements(con: duckdb.DuckDBPyConnection, snapshot_root: Path | None, out_dir: Path) -> list[Disagreement]:
     """Current disagreements, each with the sheet's Q14 location and the cited sources' snapshots."""
     out: list[Disagreement] = []
     sources: dict[int, list[dict[str, Any]]] = {}
     for row in _rows(con, _SQL_DISAGREEMENTS):
         atopid = int(row["atopid"])
+        item = _json_object(row["disagreement_json"])
         if atopid not in sources:
             sources[atopid] = _rows(con, _SQL_SOURCES_OF, [atopid])
         cited = sources[atopid]
-        first = next((s for s in cited if s["sha256"]), cited[0] if cited else None)
+        # the source the disagreement names, else the first cited source that was fetched
+        named = str(item.get("url") or "")
+        first = next((s for s in cited if named and s["url"] == named), None) or next((s for s in cited if s["sha256"]), None)
         href = ""
         if first is not None and first["sha256"] and snapshot_root is not None:
             href = os.path.relpath(_snapshot_file(Path(snapshot_root).resolve(), str(first["sha256"])), out_dir).replace(os.sep, "/")
-        detail = str(row["disagreement"] or "")
-        if row["kind"]:
-            detail = f"{row['kind']}: {detail}"
+        kind = str(item.get("kind") or row["kind"] or "")
+        text = str(item.get("detail") or item.get("message") or row["disagreement"] or "")
+        detail = f"{kind}: {text}" if kind else text
         out.append(
             Disagreement(
                 atopid=atopid,
                 sheet_claim=str(row["sheet_claim"] or ""),
                 source_says=str(row["source_status"] or row["verdict"] or ""),
                 detail=detail,
-                url=str(first["url"]) if first is not None else "",
+                url=named or (str(first["url"]) if first is not None else ""),
                 snapshot_href=href,
                 sheet_file=str(row["source_file"] or ""),
                 question=int(row["question"] or 14),
@@ -377,7 +380,7 @@ def plot_verdicts(counts: list[tuple[str, int]]) -> str:
     """Inline SVG: a horizontal bar per verdict category."""
     from matplotlib.figure import Figure
 
-    palette = {"in_force": "#2e7d32", "terminated": "#616161", "expired": "#8d6e63", "disagreement": "#c62828", "stale": "#ef6c00", "unknown": "#9e9e9e", "unreachable": "#6a1b9a"}
+    palette = {"in_force": "#2e7d32", "terminated": "#616161", "expired": "#8d6e63", "conflicting": "#c62828", "unknown": "#9e9e9e"}
     fig = Figure(figsize=(6, 0.5 + 0.45 * max(len(counts), 1)))
     ax = fig.subplots()
     labels = [c[0] for c in counts][::-1]

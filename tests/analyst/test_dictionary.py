@@ -85,7 +85,7 @@ def test_pandera_description_checks_and_question_metadata_are_shown() -> None:
     text = generate_dictionary(models={"citations": CitationsDoc})
     row = _column_rows(text, "citations")["question"]
     assert row[3] == "Question the URL appears in."
-    assert row[4] == "≥ 1; ≤ 61"
+    assert row[4] == "1–61"
     assert row[5] == "Q59"
 
 
