@@ -334,12 +334,15 @@ _WEAK_PAGE_NUMBER_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("bare", re.compile(r"(\d{1,3})")),
 )
 _DIGIT_RE = re.compile(r"\d")
+_NUMBER_RE = re.compile(r"\d+")
 #: Lines looked at on each side of a page break when looking for page numbers and running headers.
 EDGE_LINES = 3
 # Consecutive page numbers are a page apart; COW codes listed one per line (366, 367, 368) are not.
 _MIN_PAGE_GAP = 8
 # Short answers that legitimately recur near page breaks and must never be taken for headers.
-_SHORT_ANSWER_RE = re.compile(r"(?i)(yes|no|none|n/?a|zero|unknown|not applicable|same as above)\W*")
+_SHORT_ANSWER_RE = re.compile(
+    r"(?i)(yes|no|none|n/?a|zero|unknown|not applicable|same as above|see (question|q\.?|#) ?\d+)\b.{0,40}"
+)
 
 # The blank template's title block (Appendix A of the codebook). Before question 1 it is the sheet's
 # own preamble and stays; after question 1 it can only be a running header copied onto every page.
@@ -496,12 +499,21 @@ def _match_strong(text: str) -> bool:
     return False
 
 
-def _header_key(text: str) -> str | None:
-    """What running-header lines have in common (page numbers vary), or None if it cannot be one."""
+def _header_keys(text: str, region: int) -> tuple[str, ...]:
+    """What copies of one running header/footer share, or () if the line cannot be one.
+
+    The exact text, and for a line carrying a number, its text with that number standing for the
+    page ("Draft, p. 3"): same words, number minus page index constant. Merely ignoring digits would
+    make "Article 3." and "Article 7." one line.
+    """
     stripped = " ".join(text.split())
     if len(stripped) < 4 or QUESTION_LINE_RE.match(stripped) or _SHORT_ANSWER_RE.fullmatch(stripped):
-        return None
-    return re.sub(r"\d+", "#", stripped)
+        return ()
+    numbers = _NUMBER_RE.findall(stripped)
+    if not numbers:
+        return (stripped,)
+    offset = int(numbers[-1][-6:]) - region
+    return (stripped, f"{_NUMBER_RE.sub('#', stripped)}\x00{offset}")
 
 
 def _remove_running_lines(
@@ -527,18 +539,18 @@ def _remove_running_lines(
         progress = False
         for top in (True, False):
             at_edge: dict[str, list[int]] = defaultdict(list)
-            for members in regions:
+            for region, members in enumerate(regions):
                 seen: set[str] = set()
                 for i in _edge_indices(lines, members, top):
-                    key = _header_key(lines[i].text)
-                    if key is not None and key not in seen:
-                        seen.add(key)
-                        at_edge[key].append(i)
-            for key, indices in at_edge.items():
+                    for key in _header_keys(lines[i].text, region):
+                        if key not in seen:
+                            seen.add(key)
+                            at_edge[key].append(i)
+            for indices in at_edge.values():
                 if len(indices) < needed:
                     continue
                 for i in indices:
-                    if i >= first_question:
+                    if i >= first_question and lines[i].kept:
                         lines[i].kept = False
                         removed[lines[i].text.strip()] += 1
                         progress = True
@@ -560,7 +572,7 @@ def _remove_evenly_repeated(lines: list[_Line], first_question: int, notes: list
         if len(stripped) >= 10 and ln.kept:
             positions[stripped].append(i)
     for text, indices in positions.items():
-        if len(indices) < 3 or _header_key(text) is None or any(q in text for q in "\"“”«»„"):
+        if len(indices) < 3 or not _header_keys(text, 0) or any(q in text for q in "\"“”«»„"):
             continue
         gaps = [lines[b].number - lines[a].number for a, b in zip(indices, indices[1:])]
         if min(gaps) < 15 or max(gaps) > 1.25 * min(gaps):
