@@ -495,8 +495,19 @@ def find_provisions(text: str) -> list[QuotedProvision]:
         else:
             if m.group("sep").strip() == ",":
                 continue  # "Article 5, which ..." is prose, not a quoted provision
-            line_end = text.find("\n", pos)
-            quote = text[pos : len(text) if line_end == -1 else line_end]
+            # Unquoted summary: runs to the end of its paragraph or the next labelled line.
+            end = pos
+            while True:
+                line_end = text.find("\n", end)
+                if line_end == -1:
+                    end = len(text)
+                    break
+                following = text[line_end + 1 : text.find("\n", line_end + 1) if text.find("\n", line_end + 1) != -1 else len(text)]
+                if not following.strip() or _PROVISION_RE.match(following.strip()) or re.match(r"\s*[A-Z][\w ]{0,40}:\s*$", following):
+                    end = line_end
+                    break
+                end = line_end + 1
+            quote = text[pos:end]
         quote = " ".join(quote.split())
         if bracket:
             quote = f"{bracket} {quote}"
@@ -557,7 +568,7 @@ def find_organisations(text: str) -> list[str]:
     """Names of international organisations in `text` (Q47), deduplicated in order."""
     seen: dict[str, None] = {}
     for m in _CAP_RUN_RE.finditer(text):
-        phrase = m.group(0).strip()
+        phrase = " ".join(m.group(0).split())
         if _IO_KEYWORDS.search(phrase) and len(phrase.split()) >= 2:
             phrase = re.sub(r"^(?:The|In|Yes|No)\s+", "", phrase)
             seen.setdefault(phrase, None)

@@ -122,7 +122,8 @@ def parse_template(text: str) -> Template:
         for tok in q.tokens[:8]:
             if tok not in _STOPWORDS:
                 index.setdefault(tok, set()).add(q.number)
-    return Template(questions, titles, {k: frozenset(v) for k, v in index.items()})
+    # Words in many openings ("alliance", "members") say little about which question a line is.
+    return Template(questions, titles, {k: frozenset(v) for k, v in index.items() if len(v) <= 4})
 
 
 @functools.cache
@@ -223,11 +224,38 @@ _GLUED_QUESTION_RE = re.compile(r"\s(\d{1,2})\s*[.,)]\s+(?=[A-Z])")
 _PAGE_LINE_RE = re.compile(r"^\s*(?:-\s*)?page\s+\d+(?:\s+of\s+\d+)?(?:\s*-)?\s*$", re.IGNORECASE)
 
 
-@dataclass
 class _Line:
-    text: str
-    line_no: int
-    header: str | None = None  # section numeral if this line is a section header
+    """A working line: its text, source line number, header numeral; words computed on demand."""
+
+    __slots__ = ("text", "line_no", "header", "numbered", "_words", "_spans")
+
+    def __init__(self, text: str, line_no: int, header: str | None = None) -> None:
+        self.text = text
+        self.line_no = line_no
+        self.header = header  # section numeral if this line is a section header
+        self.numbered = _NUMBER_PREFIX_RE.match(text) if text[:1].isspace() or text[:1].isdigit() or text[:1] in "Qq#" else None
+        self._words: list[str] | None = None
+        self._spans: list[tuple[int, int]] | None = None
+
+    @property
+    def words(self) -> list[str]:
+        """Lower-case word tokens of the line."""
+        if self._words is None:
+            self._words = _TOKEN_RE.findall(self.text.lower())
+        return self._words
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """(start, end) of each word token."""
+        if self._spans is None:
+            self._spans = [m.span() for m in _TOKEN_RE.finditer(self.text)]
+        return self._spans
+
+    def words_from(self, char: int) -> list[str]:
+        """The words starting at or after `char`."""
+        if char == 0:
+            return self.words
+        return _TOKEN_RE.findall(self.text[char:].lower())
 
 
 def _section_from_title(title: str) -> str | None:
@@ -292,14 +320,14 @@ class _Candidate:
 
 def _line_words(lines: list[_Line], i: int, start: int, limit: int = 12) -> list[str]:
     """Words of line i (from char `start`) continued onto the next non-blank line, up to `limit`."""
-    words = _tokens(lines[i].text[start:])
+    words = lines[i].words_from(start)[:limit]
     j = i + 1
     while len(words) < limit and j < len(lines) and j <= i + 2:
-        if lines[j].header or _NUMBER_PREFIX_RE.match(lines[j].text):
+        if lines[j].header or lines[j].numbered:
             break
-        words.extend(_tokens(lines[j].text))
+        words = words + lines[j].words[: limit - len(words)]
         j += 1
-    return words[:limit]
+    return words
 
 
 def _opening_score(words: list[str], q: TemplateQuestion) -> float:
@@ -312,33 +340,40 @@ def _opening_score(words: list[str], q: TemplateQuestion) -> float:
 
 def _candidates(lines: list[_Line], tpl: Template) -> list[_Candidate]:
     out: list[_Candidate] = []
+    index = tpl.opening_index
     for i, line in enumerate(lines):
-        if line.header or not line.text.strip():
+        if line.header:
             continue
-        m = _NUMBER_PREFIX_RE.match(line.text)
+        m = line.numbered
         number = int(m.group("num")) if m else None
-        start = m.end() if m else 0
-        words = _line_words(lines, i, start)
-        if not words and number is None:
-            continue
-        seen: set[int] = set()
         if number is not None and 1 <= number <= QUESTION_COUNT:
+            words = _line_words(lines, i, m.end())  # type: ignore[union-attr]
             score = _opening_score(words, tpl.questions[number])
             # A number in sequence is evidence on its own; the text makes it near-certain.
             out.append(_Candidate(i, number, 0.3 + score, True, score))
-            seen.add(number)
+            seen = number
+        else:
+            words = line.words_from(m.end()) if m else line.words
+            seen = 0
+        if not words:
+            continue
         # Text-only matches: a garbled or missing number ("4Members", "Question four: ...").
+        # Cheap filter first: a question line opens with (a typo of) the question's first words.
         hits: dict[int, int] = {}
         for w in words[:8]:
-            for q in tpl.opening_index.get(w, ()):
+            for q in index.get(w, ()):
                 hits[q] = hits.get(q, 0) + 1
+        first = words[0]
         for q, count in hits.items():
-            if q in seen or count < 2:
+            if q == seen or count < 2:
                 continue
             tq = tpl.questions[q]
             if len(tq.tokens) < 3 and count < len(tq.tokens):
                 continue
-            score = _opening_score(words, tq)
+            if not (_similar(first, tq.tokens[0]) or (len(tq.tokens) > 1 and _similar(first, tq.tokens[1]))):
+                continue
+            full = words if len(words) >= 8 else _line_words(lines, i, m.end() if m else 0)
+            score = _opening_score(full, tq)
             if score >= 0.75:
                 out.append(_Candidate(i, q, score, False, score))
     return out
@@ -377,7 +412,7 @@ _ANSWER_LEAD_RE = re.compile(r"^[\s:?).;,\]—–-]+")
 
 def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuestion) -> tuple[str, int, int]:
     """Where the printed question text ends: (question text, line index, char offset of answer)."""
-    m = _NUMBER_PREFIX_RE.match(lines[i].text)
+    m = lines[i].numbered
     start = m.end() if m else 0
     # Sheet words with their positions, over the question line and the next lines of its block.
     positions: list[tuple[int, int]] = []
@@ -385,10 +420,13 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
     limit = len(q.tokens) + 12
     j = i
     while j < end_line and len(words) < limit:
+        ln = lines[j]
         offset = start if j == i else 0
-        for tm in _TOKEN_RE.finditer(lines[j].text, offset):
-            words.append(tm.group(0).lower())
-            positions.append((j, tm.end()))
+        for w, (st, en) in zip(ln.words, ln.spans):
+            if st < offset:
+                continue
+            words.append(w)
+            positions.append((j, en))
             if len(words) >= limit:
                 break
         j += 1
@@ -505,7 +543,7 @@ def _candidates_again(lines: list[_Line], tpl: Template, chosen: dict[int, int])
     """Numbered lines that strongly repeat an already-found question (duplicates)."""
     out = []
     for i, line in enumerate(lines):
-        m = _NUMBER_PREFIX_RE.match(line.text)
+        m = line.numbered
         if not m or line.header:
             continue
         n = int(m.group("num"))
