@@ -70,21 +70,6 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
-_META_CHARSET = re.compile(
-    rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE
-)
-
-
-def _known_codec(name: str | None) -> str | None:
-    if not name:
-        return None
-    try:
-        return codecs.lookup(name.strip().lower()).name
-    except LookupError:
-        return None
-
-
 def header_value(headers: dict[str, str] | None, name: str) -> str | None:
     """A header's value looked up case-insensitively."""
     if not headers:
@@ -97,35 +82,29 @@ def header_value(headers: dict[str, str] | None, name: str) -> str | None:
 
 
 def decode_body(body: bytes, headers: dict[str, str] | None = None) -> tuple[str, str]:
-    """The body as text and the codec used: BOM, then the HTTP charset, then `<meta>`, then detection."""
+    """The body as text and the codec used: BOM, HTTP charset, `<meta>`, then detection (the fetcher's chain).
+
+    Never the ISO-8859-1 default. A declared charset that cannot decode the bytes is passed over for
+    strict UTF-8 and then detection, so a lying header does not produce mojibake.
+    """
+    from atop_pipeline.sources.http import detect_encoding
+
     for bom, codec in _BOMS:
         if body.startswith(bom):
             return body.decode(codec, errors="replace"), codec
-    candidates: list[str] = []
-    ctype = header_value(headers, "content-type") or ""
-    m = _HEADER_CHARSET.search(ctype)
-    if m:
-        candidates.append(m.group(1))
-    m2 = _META_CHARSET.search(body[:4096])
-    if m2:
-        candidates.append(m2.group(1).decode("ascii", "ignore"))
-    for name in candidates:
-        codec = _known_codec(name)
-        if codec is None:
+    declared = detect_encoding(body, header_value(headers, "content-type"))
+    for codec in (declared, "utf-8"):
+        if not codec:
             continue
         try:
             return body.decode(codec), codec
-        except UnicodeDecodeError:
-            continue  # a lying header/meta: fall through to the next signal
-    try:
-        return body.decode("utf-8"), "utf-8"  # strict UTF-8 that decodes is almost never wrong
-    except UnicodeDecodeError:
-        pass
+        except (UnicodeDecodeError, LookupError):
+            continue
     from charset_normalizer import from_bytes
 
     best = from_bytes(body).best()
     if best is not None and best.encoding:
-        return str(best), _known_codec(best.encoding) or best.encoding
+        return str(best), best.encoding
     return body.decode("utf-8", errors="replace"), "utf-8"
 
 
