@@ -549,14 +549,15 @@ class PoliteFetcher:
         while True:
             key = host_key(current)
             self._context().current_key = key
+            state = self._host(key)
+            if state.down_reason is not None:
+                # Checked before resolving: a dead or offline host costs nothing more this run.
+                return _Hop(current, "host_down", error=state.down_reason)
             decision = check_url(current, self._policy, resolver=self._resolver)
             if not decision.allowed:
                 if decision.outcome == "offline":
                     self._record_connect_failure(key, decision.reason)
                 return _Hop(current, decision.outcome, error=decision.reason, via=decision.via)
-            state = self._host(key)
-            if state.down_reason is not None:
-                return _Hop(current, "host_down", error=state.down_reason, via=decision.via)
             if check_robots and self.settings.respect_robots:
                 refusal = self._robots_refusal(current)
                 if refusal is not None:
