@@ -1,0 +1,128 @@
+"""The static HTML status report: content, links, escaping, offline-ness and "what changed"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+from atop_pipeline.analyst.report import compare, render_report
+from atop_pipeline.cli import main
+from atop_pipeline.sources.store import SnapshotStore
+
+from analyst_warehouses import SNAPSHOT_SHA, build_hand_warehouse
+
+AS_OF = dt.date(2026, 11, 28)
+
+
+def _render(tmp_path: Path, **kwargs) -> tuple[Path, BeautifulSoup]:
+    wh = build_hand_warehouse(tmp_path / "atop.duckdb", **kwargs)
+    page = render_report(wh, tmp_path / "reports", as_of=AS_OF, snapshot_root=tmp_path / "snapshots")
+    return page, BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_report_writes_dated_page_latest_index_and_state(tmp_path: Path) -> None:
+    page, _ = _render(tmp_path)
+    reports = tmp_path / "reports"
+    assert page == reports / "status_2026-11-28.html"
+    assert (reports / "index.html").read_text(encoding="utf-8") == page.read_text(encoding="utf-8")
+    state = json.loads((reports / "status_2026-11-28.json").read_text(encoding="utf-8"))
+    assert state == {"as_of": "2026-11-28", "alliances": [6070], "verdicts": {"6070": "conflicting"},
+                     "quarantined": ["codesheet_9999.txt"]}
+
+
+def test_sheet_text_is_escaped_not_executed(tmp_path: Path) -> None:
+    hostile = 'Still in effect <script>alert("x")</script><img src=x onerror=alert(1)>'
+    page, soup = _render(tmp_path, hostile_text=hostile)
+    text = page.read_text(encoding="utf-8")
+    assert "<script" not in text
+    assert soup.find("img") is None
+    assert hostile in soup.find(id="sheet-6070-q14").get_text()
+
+
+def test_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
+    _, soup = _render(tmp_path)
+    assert soup.find("script") is None and soup.find("link") is None and soup.find("iframe") is None
+    assert [t for t in soup.find_all(src=True)] == []
+    assert "@import" not in soup.find("style").get_text() and "url(" not in soup.find("style").get_text()
+
+
+def test_in_force_plot_is_inline_svg_with_both_series(tmp_path: Path) -> None:
+    _, soup = _render(tmp_path)
+    svg = soup.find("svg", id="plot-in-force-per-year")
+    assert svg is not None
+    assert svg.find("title").get_text() == "Alliances in force per year"
+    labels = svg.get_text(" ")
+    assert "published ATOP 5.1" in labels and "parsed sheets" in labels
+
+
+def test_verdicts_are_counted_by_category(tmp_path: Path) -> None:
+    _, soup = _render(tmp_path)
+    rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in soup.find(id="verdicts-table").tbody.find_all("tr")]
+    assert rows == [["conflicting", "1", "100%"]]
+    assert soup.find("svg", id="plot-verdicts") is not None
+
+
+def test_disagreement_links_to_the_sheet_answer_and_the_raw_snapshot(tmp_path: Path) -> None:
+    _, soup = _render(tmp_path)
+    row = soup.find(id="disagreements-table").tbody.find("tr")
+    cells = row.find_all("td")
+    assert cells[0].get_text() == "6070"
+    assert "denunciation" in cells[3].get_text()
+    sheet_link = cells[4].find("a")["href"]
+    assert sheet_link == "#sheet-6070-q14" and soup.find(id="sheet-6070-q14") is not None
+    assert "codesheet_6070.txt L60-L66" in cells[4].get_text()
+    snapshot = [a["href"] for a in cells[5].find_all("a") if a.get_text() == "snapshot"][0]
+    expected = SnapshotStore(tmp_path / "snapshots").path_for(SNAPSHOT_SHA)
+    assert snapshot == os.path.relpath(expected, tmp_path / "reports")
+    assert not Path(snapshot).is_absolute()
+
+
+def test_quarantined_sheets_and_unreachable_sources_are_listed(tmp_path: Path) -> None:
+    _, soup = _render(tmp_path)
+    quarantine = soup.find(id="quarantine-table").get_text(" ")
+    assert "codesheet_9999.txt" in quarantine and "atopid_range" in quarantine and "alliances.atopid" in quarantine
+    unreachable = soup.find(id="unreachable-table").get_text(" ")
+    assert "https://example.org/dead" in unreachable and "timeout" in unreachable
+
+
+def test_second_run_lists_what_changed(tmp_path: Path) -> None:
+    first = build_hand_warehouse(tmp_path / "one.duckdb", verdict_6070="in_force")
+    render_report(first, tmp_path / "reports", as_of=dt.date(2026, 11, 27))
+    second = build_hand_warehouse(tmp_path / "two.duckdb", verdict_6070="conflicting")
+    page = render_report(second, tmp_path / "reports", as_of=AS_OF)
+    changes = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find(id="changes").get_text(" ")
+    assert "2026-11-27" in changes
+    assert "ATOP 6070: verdict in_force → conflicting" in " ".join(changes.split())
+
+
+def test_first_run_says_there_is_nothing_to_compare(tmp_path: Path) -> None:
+    _, soup = _render(tmp_path)
+    assert "nothing to compare" in soup.find(id="changes").get_text()
+
+
+def test_compare_finds_new_and_removed_alliances_and_new_quarantines() -> None:
+    before = {"as_of": "2026-01-01", "alliances": [1005, 6070], "verdicts": {"6070": "in_force"}, "quarantined": ["a.txt"]}
+    now = {"as_of": "2026-02-01", "alliances": [6070, 7000], "verdicts": {"6070": "in_force"}, "quarantined": ["a.txt", "b.txt"]}
+    changes = compare(before, now)
+    assert (changes.new_alliances, changes.removed_alliances, changes.new_quarantines) == ([7000], [1005], ["b.txt"])
+    assert changes.verdict_changes == []
+
+
+def test_previous_report_page_can_be_named_explicitly(tmp_path: Path) -> None:
+    old = build_hand_warehouse(tmp_path / "one.duckdb", verdict_6070="in_force")
+    earlier = render_report(old, tmp_path / "earlier", as_of=dt.date(2026, 11, 1))
+    new = build_hand_warehouse(tmp_path / "two.duckdb")
+    page = render_report(new, tmp_path / "reports", as_of=AS_OF, previous=earlier)
+    changes = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find(id="changes").get_text(" ")
+    assert "in_force → conflicting" in " ".join(changes.split())
+
+
+def test_report_command_writes_the_page(tmp_path: Path, capsys) -> None:
+    wh = build_hand_warehouse(tmp_path / "atop.duckdb")
+    assert main(["report", "--warehouse", str(wh), "--out", str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "index.html").is_file()
+    assert main(["report", "--warehouse", str(tmp_path / "missing.duckdb"), "--out", str(tmp_path / "out")]) == 1
