@@ -1,0 +1,88 @@
+"""`atop-pipeline ingest` (the main job, run through Dagster on the repo's instance) and `atop-pipeline ui`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+#: Where dagster.yaml and workspace.yaml live: the directory the command runs in (the repo root).
+INSTANCE_FILES = ("dagster.yaml", "workspace.yaml")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `ingest` and `ui` subcommands."""
+    ingest = subparsers.add_parser(
+        "ingest",
+        help="run the main job (read, parse, validate, load, fetch sources, assess, publish) through Dagster",
+        description="Runs ingest_job on the Dagster instance in DAGSTER_HOME (default: this directory), "
+        "so the run shows in the UI afterwards. Exits 0 when the batch ran, even if sheets were quarantined.",
+    )
+    ingest.add_argument("--sheets", help="folder, .zip or http(s) URL of codesheets (default: $ATOP_SHEETS or data/codesheets)")
+    ingest.add_argument("--warehouse", help="published DuckDB file (default: $ATOP_WAREHOUSE or data/warehouse/atop.duckdb)")
+    ingest.add_argument("--offline", action="store_true", help="do not fetch sources; record them as offline")
+    ingest.add_argument("--as-of", type=dt.date.fromisoformat, help="date of the in-force verdicts, YYYY-MM-DD (default: today)")
+    ingest.set_defaults(handler=run_ingest_command)
+
+    ui = subparsers.add_parser("ui", help="start the Dagster UI (dagster dev) on 127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
+    ui.set_defaults(handler=run_ui_command)
+
+
+def dagster_home() -> Path:
+    """DAGSTER_HOME as an absolute path, defaulting to the working directory (where dagster.yaml is)."""
+    home = Path(os.environ.get("DAGSTER_HOME") or Path.cwd()).resolve()
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def run_ingest_command(args: argparse.Namespace) -> int:
+    """Run ingest_job on the instance and print what it did; 1 only if the run itself failed."""
+    home = dagster_home()
+    # Resources read ATOP_* when the definitions load, so set them before importing any of them.
+    if args.warehouse:
+        os.environ["ATOP_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    if args.offline:
+        os.environ["ATOP_OFFLINE"] = "1"
+    if args.as_of:
+        os.environ["ATOP_AS_OF"] = args.as_of.isoformat()
+    from atop_pipeline import pipeline
+
+    source = args.sheets or os.environ.get("ATOP_SHEETS") or str(pipeline.DEFAULT_SHEETS)
+    root = pipeline.resolve_sheets(source, download_dir=os.environ.get("ATOP_DOWNLOADS") or str(pipeline.DEFAULT_DOWNLOADS),
+                                   settings=pipeline.fetch_settings(offline=bool(args.offline)))
+    os.environ["ATOP_SHEETS"] = str(Path(root).resolve())
+
+    import dagster as dg
+
+    from atop_pipeline.defs.runs import execute_ingest, summary_from_run
+
+    instance = dg.DagsterInstance.get()
+    with instance:
+        result = execute_ingest(instance, root, tags={"atop/sheets": str(source)[:200], "atop/launched_by": "cli"})
+        summary = summary_from_run(result)
+    print(f"dagster run {result.run_id} ({'success' if result.success else 'FAILED'}), instance {home}")
+    for line in summary.lines():
+        print(line)
+    if not result.success:
+        print("the run failed; open `atop-pipeline ui` to see which step and why", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_ui_command(args: argparse.Namespace) -> int:
+    """Start `dagster dev` on 127.0.0.1 with DAGSTER_HOME set; returns its exit code."""
+    home = dagster_home()
+    missing = [name for name in INSTANCE_FILES if not (Path.cwd() / name).exists()]
+    if missing:
+        print(f"run this from the repo root: {', '.join(missing)} not found in {Path.cwd()}", file=sys.stderr)
+        return 2
+    command = [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(args.port)]
+    print(f"Dagster UI on http://127.0.0.1:{args.port} (DAGSTER_HOME={home}); Ctrl-C stops it")
+    try:
+        return subprocess.run(command, env=dict(os.environ), check=False).returncode
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,51 @@
+"""The `codesheets` asset: read, parse, validate and load the sheets of the run's alliances."""
+
+# No `from __future__ import annotations`: Dagster inspects the context and resource annotations.
+
+import dagster as dg
+
+from atop_pipeline import pipeline
+from atop_pipeline.defs import metadata
+from atop_pipeline.defs.jobs import INGEST
+from atop_pipeline.defs.partitions import codesheet_partitions
+from atop_pipeline.defs.resources import CodesheetFolderResource, HttpClientResource, WarehouseResource
+
+#: Steps that write the working DuckDB file share this pool (one writer at a time across runs).
+WAREHOUSE_POOL = "warehouse"
+
+
+@dg.asset(
+    partitions_def=codesheet_partitions,
+    # Any number of partitions, from the UI or a backfill, runs as ONE run looping over
+    # context.partition_keys: hundreds of sheets must not mean hundreds of runs.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name=INGEST,
+    kinds={"python", "duckdb"},
+    pool=WAREHOUSE_POOL,
+    description=(
+        "Codesheets of the run's alliances read (folder, zip or downloaded URL), parsed into the 61 "
+        "questions and typed fields, validated with pandera and loaded into the working warehouse; "
+        "failing sheets are quarantined into `ingest_errors` with their reasons."
+    ),
+)
+def codesheets(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    sheets: CodesheetFolderResource,
+    http: HttpClientResource,
+) -> dg.MaterializeResult:
+    root = pipeline.resolve_sheets(sheets.path, download_dir=sheets.download_dir, settings=http.settings())
+    scanned = pipeline.scan_folder(root)
+    items = pipeline.inputs_for_keys(scanned, context.partition_keys)
+    outcome = pipeline.load_inputs(warehouse.open(), items)
+    context.log.info("; ".join(outcome.lines()))
+    preview = pipeline.table_preview(warehouse.open(), "codesheets")
+    return dg.MaterializeResult(
+        metadata={
+            **metadata.counts(outcome.counts()),
+            **metadata.table_metadata("codesheets", preview.head, preview.row_count, pipeline.schema_for("codesheets")),
+            "quarantined_files": metadata.markdown_table(outcome.quarantine_frame()),
+            "sheets_root": dg.MetadataValue.path(str(root)),
+            "partitions_in_run": len(context.partition_keys),
+        }
+    )

@@ -1,0 +1,60 @@
+"""Launching the main job on an instance: register a partition per sheet found, then ONE run over all.
+
+Used by `atop-pipeline ingest`; the run is stored in the instance, so it shows in the UI afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import dagster as dg
+
+from atop_pipeline import pipeline
+from atop_pipeline.defs.partitions import all_partitions_tags, codesheet_partitions
+
+
+def register_partitions(instance: dg.DagsterInstance, sheets_root: Path | str) -> list[str]:
+    """Add a partition for every alliance found under `sheets_root`; returns the keys found there."""
+    keys = pipeline.keys_in_order(pipeline.scan_folder(sheets_root))
+    existing = set(instance.get_dynamic_partitions(codesheet_partitions.name))
+    missing = [k for k in keys if k not in existing]
+    if missing:
+        instance.add_dynamic_partitions(codesheet_partitions.name, missing)
+    return keys
+
+
+def execute_ingest(
+    instance: dg.DagsterInstance, sheets_root: Path | str, *, tags: Mapping[str, str] | None = None
+) -> dg.ExecuteJobResult:
+    """Run ingest_job through Dagster on `instance` over every registered partition, as one run.
+
+    The partition range covers every registered key (keys of sheets no longer in the folder find no
+    files and change nothing). With no sheets at all, the run skips `codesheets` and still refreshes
+    reference tables, sources, status and the published file.
+    """
+    from atop_pipeline.definitions import defs, ingest_job_def
+
+    register_partitions(instance, sheets_root)
+    range_tags = all_partitions_tags(instance)
+    selection = None
+    if not range_tags:
+        graph = defs.resolve_asset_graph()
+        selection = [k for k in graph.get_all_asset_keys() if k != dg.AssetKey("codesheets")]
+    return dg.execute_job(
+        dg.reconstructable(ingest_job_def),
+        instance=instance,
+        tags={**(tags or {}), **range_tags},
+        asset_selection=selection,
+        raise_on_error=False,
+    )
+
+
+def summary_from_run(result: dg.ExecuteJobResult) -> pipeline.IngestSummary:
+    """The run's counts, read back from its materialization metadata."""
+    values: dict[str, object] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        for key, entry in materialization.metadata.items():
+            values[f"{materialization.asset_key.to_user_string()}:{key}"] = entry.value
+    return pipeline.IngestSummary.from_metadata(values)

@@ -1,0 +1,50 @@
+"""Schedules: the nightly ingest covers every alliance in one run; the weekly re-check runs the status job."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+
+from atop_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, codesheet_partitions
+from atop_pipeline.defs.resources import CodesheetFolderResource
+from atop_pipeline.defs.schedules import nightly_ingest_schedule, weekly_status_recheck_schedule
+
+NIGHT = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)
+
+
+def test_nightly_ingest_registers_new_sheets_and_requests_one_run_over_all_partitions(sheets_dir):
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=NIGHT,
+            resources={"sheets": CodesheetFolderResource(path=str(sheets_dir))},
+        )
+        request = nightly_ingest_schedule(context)
+        keys = instance.get_dynamic_partitions(codesheet_partitions.name)
+    assert isinstance(request, dg.RunRequest)
+    assert set(keys) == {"atop_1005", "atop_1010", "atop_1015", "atop_6070", "atop_unidentified"}
+    assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (keys[0], keys[-1])
+    assert request.run_key == "nightly:2026-11-28"
+
+
+def test_nightly_ingest_skips_when_there_is_nothing_to_ingest(tmp_path):
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=NIGHT, resources={"sheets": CodesheetFolderResource(path=str(tmp_path))}
+        )
+        assert isinstance(nightly_ingest_schedule(context), dg.SkipReason)
+
+
+def test_weekly_recheck_requests_one_status_run_keyed_by_date():
+    with dg.instance_for_test() as instance:
+        monday = dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.timezone.utc)
+        request = weekly_status_recheck_schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=monday))
+    assert request.run_key == "status_recheck:2026-11-30"
+    assert weekly_status_recheck_schedule.job_name == "status_recheck_job"
+
+
+def test_schedules_are_utc_and_shipped_stopped():
+    for schedule, cron in ((nightly_ingest_schedule, "0 2 * * *"), (weekly_status_recheck_schedule, "0 4 * * 1")):
+        assert (schedule.cron_schedule, schedule.execution_timezone) == (cron, "UTC")
+        assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
