@@ -476,16 +476,23 @@ def _date_lines(spell_dates: list[tuple[int, tuple]], form: str, rng: random.Ran
         for ccode, d in spell_dates:
             order.setdefault(d, []).append(ccode)
         keys = sorted(order, key=lambda d: (1, 0, 0, 0) if d is None else (0, d[0], d[1] or 0, d[2] or 0))
+        seen: set[int] = set()
         for i, d in enumerate(keys):
             names = ", ".join(member_label(c) for c in order[d])
             label = text(d)
             if d is None:
                 label = label[0].upper() + label[1:]
-            prefix = "Accession, " if kind == "entry" and i > 0 and rng.random() < 0.4 else ""
+            newcomers = not seen.intersection(order[d])
+            seen.update(order[d])
+            # Only a group of first-time members is an accession; a returning group is a renewal (phase).
+            prefix = "Accession, " if kind == "entry" and i > 0 and newcomers and rng.random() < 0.4 else ""
             lines.append(f"{prefix}{label}: {names}")
     else:
+        first_seen: set[int] = set()
         for ccode, d in spell_dates:
-            suffix = " (accession)" if kind == "entry" and rng.random() < 0.15 and d != spell_dates[0][1] else ""
+            later = d != spell_dates[0][1] and ccode not in first_seen
+            first_seen.add(ccode)
+            suffix = " (accession)" if kind == "entry" and later and rng.random() < 0.15 else ""
             lines.append(f"{member_label(ccode)} \u2014 {text(d)}{suffix}")
     return lines
 
