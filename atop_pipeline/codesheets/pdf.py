@@ -24,8 +24,7 @@ def extract_pdf_text(data: bytes) -> str:
     available), "corrupt_pdf" (pypdf cannot parse it), "pdf_no_text" (no page has extractable text,
     e.g. a scan).
     """
-    from pypdf import PdfReader
-    from pypdf.constants import PasswordType
+    from pypdf import PasswordType, PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError
 
     if b"%PDF-" not in data[:1024]:
