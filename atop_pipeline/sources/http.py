@@ -289,12 +289,67 @@ def detect_encoding(body: bytes, content_type: str | None = None) -> str | None:
     if weak_header and body.isascii():
         return weak_header
     best = charset_normalizer.from_bytes(body[:200_000]).best()
-    if best is not None and best.encoding:
-        label = _charset_label(best.encoding)
-        if label == "ascii":
-            return "utf-8"  # ASCII is a subset; UTF-8 is the safer label downstream
+    label = _charset_label(best.encoding) if best is not None and best.encoding else None
+    if label == "ascii":
+        return "utf-8"  # ASCII is a subset; UTF-8 is the safer label downstream
+    if label != "utf-8":
+        label = _prefer_cyrillic(body, label or weak_header)
+    return label or weak_header
+
+
+_CYRILLIC_CANDIDATES = ("windows-1251", "koi8-r")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
+_ASCII_LETTERS = bytes(range(0x41, 0x5B)) + bytes(range(0x61, 0x7B))
+
+
+def _cyrillic_score(text: str) -> float:
+    """How much a decoded text looks like Russian/Kazakh prose: Cyrillic, mostly lower-case, no U+FFFD."""
+    letters = [c for c in text if c.isalpha() and not c.isascii()]
+    if not letters:
+        return 0.0
+    cyrillic = [c for c in letters if "\u0400" <= c <= "\u04ff"]
+    lower = sum(c.islower() for c in cyrillic)
+    replaced = text.count("\ufffd") / max(len(text), 1)
+    return len(cyrillic) / len(letters) + 0.5 * lower / max(len(cyrillic), 1) - 10 * replaced
+
+
+def _latin_score(text: str) -> float:
+    """How much the non-ASCII letters of a decoded text look like accented Latin letters."""
+    letters = [c for c in text if c.isalpha() and not c.isascii()]
+    if not letters:
+        return 0.0
+    latin = sum("\u00c0" <= c <= "\u024f" for c in letters)
+    replaced = text.count("\ufffd") / max(len(text), 1)
+    return latin / len(letters) - 10 * replaced
+
+
+def _prefer_cyrillic(body: bytes, label: str | None) -> str | None:
+    """A second opinion on the detector, which errs on short pages (cp1251 read as Shift-JIS...).
+
+    When most letters are non-ASCII bytes (Russian or Kazakh prose) the Cyrillic single-byte codecs
+    compete; when they are sparse (a Western page with a few accents, like old Avalon pages)
+    windows-1252 does, so that such a page is never "corrected" into Cyrillic or CJK.
+    """
+    sample = body[:200_000]
+    high = len(sample) - len(sample.translate(None, _HIGH_BYTES))
+    ascii_letters = len(sample) - len(sample.translate(None, _ASCII_LETTERS))
+    if high == 0:
         return label
-    return weak_header
+    dense = high / (high + ascii_letters) >= 0.3
+    candidates = _CYRILLIC_CANDIDATES if dense else ("windows-1252",)
+    score = _cyrillic_score if dense else _latin_score
+    scores: dict[str, float] = {}
+    for candidate in (label, *candidates):
+        if candidate is None or candidate in scores:
+            continue
+        try:
+            scores[candidate] = score(sample.decode(candidate, errors="replace"))
+        except LookupError:
+            continue
+    if not scores:
+        return label
+    best = max(scores, key=lambda c: scores[c])
+    return best if scores[best] > scores.get(label or "", -1.0) else label
 
 
 # --- internals: per-fetch context, host state, retry subclass ---------------------------------
