@@ -29,3 +29,54 @@ def sheet_text_from(text: str, source_file: str = "sheets/test.txt") -> SheetTex
 def make_sheet_text() -> Callable[..., SheetText]:
     """The `sheet_text_from` helper as a fixture."""
     return sheet_text_from
+
+
+def build_sheet(
+    answers: dict[int, str],
+    *,
+    number_format: str = "{n}. ",
+    wrap: int | None = None,
+    section_format: str = "SECTION {numeral}: {title}",
+    inline: frozenset[int] | set[int] = frozenset(),
+    omit: frozenset[int] | set[int] = frozenset(),
+    blank_lines: int = 1,
+    preamble: str = "",
+) -> str:
+    """A filled-in codesheet from the bundled template: `answers` by question number.
+
+    `number_format` ("{n}) ", "{n}, ", "{n}"), `wrap` (re-wrap question text at this width),
+    `section_format` (with {numeral}, {arabic}, {title}), `inline` (answers on the question's line).
+    """
+    import textwrap
+
+    from atop_pipeline.codesheets.parser import template
+
+    tpl = template()
+    arabic = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
+    out: list[str] = [preamble] if preamble else []
+    section = ""
+    gap = [""] * blank_lines
+    for n in range(1, 62):
+        q = tpl.questions[n]
+        if q.section != section:
+            section = q.section
+            title = tpl.section_titles[section]
+            out += [section_format.format(numeral=section, arabic=arabic[section], title=title), *gap]
+        if n in omit:
+            continue
+        head = number_format.format(n=n) + q.text
+        qlines = textwrap.wrap(head, wrap) if wrap else [head]
+        answer = answers.get(n, "No.")
+        if n in inline and answer:
+            qlines[-1] += " " + answer.split("\n")[0]
+            rest = answer.split("\n")[1:]
+            out += qlines + rest + gap
+        else:
+            out += qlines + ([answer] if answer else []) + gap
+    return "\n".join(out) + "\n"
+
+
+@pytest.fixture
+def make_sheet() -> Callable[..., str]:
+    """The `build_sheet` helper as a fixture."""
+    return build_sheet

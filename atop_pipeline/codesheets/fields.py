@@ -169,18 +169,48 @@ def parse_members(text: str) -> list[MemberMention]:
     return mentions
 
 
-def member_patterns(ccode: int, name: str) -> re.Pattern[str]:
-    """A regex finding a member in text by its code in parentheses, its name, or its COW name."""
+def member_patterns(ccode: int, name: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """Regexes finding a member in text: by its code in parentheses, and by its name(s)."""
     names = {normalise_name(name)} if name else set()
     cow = state_name(ccode)
     if cow:
         names.add(normalise_name(cow))
     names.discard("")
-    alternatives = [rf"\(\s*{ccode}\s*\)", rf"(?<![\d/]){ccode}(?=\s+[A-Za-z])"]
+    code_re = re.compile(rf"\(\s*{ccode}\s*\)|(?<![\d/.\-]){ccode}(?=\s+[A-Za-z])")
+    alternatives = []
     for n in sorted(names, key=len, reverse=True):
-        words = n.split()
-        alternatives.append(r"\b" + r"[\W_]+".join(re.escape(w) for w in words) + r"\b")
-    return re.compile("|".join(alternatives), re.IGNORECASE)
+        alternatives.append(r"\b" + r"[\W_]+".join(re.escape(w) for w in n.split()) + r"\b")
+    name_re = re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+    return code_re, name_re
+
+
+def members_named(text: str, patterns: list[tuple[int, tuple[re.Pattern[str], re.Pattern[str] | None]]]) -> list[tuple[int, int]]:
+    """(ccode, position) of members referenced in `text`: by code if any codes appear, else by name.
+
+    Names may overlap ("Germany" inside "West Germany"): the longest non-overlapping match wins.
+    """
+    by_code = []
+    for code, (code_re, _) in patterns:
+        m = code_re.search(text)
+        if m:
+            by_code.append((code, m.start()))
+    if by_code:
+        return by_code
+    spans: list[tuple[int, int, int]] = []
+    for code, (_, name_re) in patterns:
+        if name_re is None:
+            continue
+        for m in name_re.finditer(text):
+            spans.append((m.start(), m.end(), code))
+    spans.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+    taken: list[tuple[int, int]] = []
+    found: dict[int, int] = {}
+    for start, end, code in spans:
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        found.setdefault(code, start)
+    return sorted(found.items(), key=lambda kv: kv[1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,7 +244,10 @@ def dates_by_member(text: str, members: list[tuple[int, str]]) -> DatedGroups:
         valid = [d.value for d in use if d.value is not None]
         if not valid:
             continue
-        named = [code for code, pat in patterns if pat.search(_strip_dates(segment, dates))]
+        # Members named before the first date are the ones the date is for ("Iraq (645): March 24,
+        # 1959"); a name after it is prose ("June 18, 1890 - Germany declined to renew").
+        first_date = use[0].start
+        named = [code for code, pos in members_named(_strip_dates(segment, dates), patterns) if pos < first_date]
         if named:
             for code in named:
                 result.by_member.setdefault(code, valid[0])
@@ -355,17 +388,22 @@ def renewal_terms(text: str) -> tuple[int | None, int | None, int | None]:
     else:
         proren = None
     renewal_months = 0
+    renewal_found = False
     notice_months: int | None = None
     for d in find_durations(text):
         if _is_notice(text, d):
             if notice_months is None:
                 notice_months = d.months
             continue
-        if _RENEWAL_CONTEXT_RE.search(text[max(0, d.start - 60) : d.start]) or re.match(
-            r"\s*periods?\b", text[d.end : d.end + 12], re.IGNORECASE
-        ) and re.search(r"subsequent|successive|further|additional|each", text[max(0, d.start - 40) : d.start], re.IGNORECASE):
+        if renewal_found:
+            continue
+        before = text[max(0, d.start - 60) : d.start]
+        periods_after = re.match(r"\s*periods?\b", text[d.end : d.end + 12], re.IGNORECASE)
+        if _RENEWAL_CONTEXT_RE.search(before) or (
+            periods_after and re.search(r"subsequent|successive|further|additional|other|each", before, re.IGNORECASE)
+        ):
             renewal_months = d.months
-            break
+            renewal_found = True
     return proren, renewal_months, notice_months
 
 

@@ -221,7 +221,12 @@ _GLUED_HEADER_RE = re.compile(
     re.IGNORECASE,
 )
 _GLUED_QUESTION_RE = re.compile(r"\s(\d{1,2})\s*[.,)]\s+(?=[A-Z])")
-_PAGE_LINE_RE = re.compile(r"^\s*(?:-\s*)?page\s+\d+(?:\s+of\s+\d+)?(?:\s*-)?\s*$", re.IGNORECASE)
+_PAGE_LINE_RE = re.compile(
+    r"^\s*(?:-\s*)?page\s+\d+(?:\s+of\s+\d+)?(?:\s*-)?\s*$"
+    # A running header left in: "ATOP Codesheet 3275 — page 2", "Coding sheet, p. 3".
+    r"|^\s*(?:atop\b|coding\s+sheet|codesheet)[^\n]{0,50}\b(?:page|p\.)\s*\d+(?:\s+of\s+\d+)?\s*$",
+    re.IGNORECASE,
+)
 
 
 class _Line:
