@@ -33,11 +33,21 @@ class AdiletRef:
     doc_id: str  # as written, e.g. "Z1400000246", "P090000452_"
     view: str  # "" for the text, else "info", "history", "links", "compare", "download", ...
     fragment: str  # e.g. "to" for /links#to
+    scheme: str = "https"
+    port: int | None = None  # only when the URL names one explicitly
 
     def url(self, *, host: str | None = None, lang: str | None = None) -> str:
-        """This reference as an https URL (fragment dropped), optionally on another host or language."""
+        """This reference as a URL (fragment dropped), optionally on another host or language.
+
+        https unless the URL named an explicit port (a test server or a mirror), which is then kept
+        with its scheme.
+        """
         view = f"/{self.view}" if self.view else ""
-        return f"https://{host or self.host}/{lang or self.lang}/{self.section}/{self.doc_id}{view}"
+        netloc = host or self.host
+        scheme = "https"
+        if self.port is not None:
+            netloc, scheme = f"{netloc}:{self.port}", self.scheme
+        return f"{scheme}://{netloc}/{lang or self.lang}/{self.section}/{self.doc_id}{view}"
 
 
 def is_adilet_host(host: str | None) -> bool:
@@ -58,8 +68,12 @@ def parse_adilet_url(url: str) -> AdiletRef | None:
     if not m:
         return None
     view = (m.group(4) or "").strip("/")
+    try:
+        port = parts.port
+    except ValueError:
+        return None
     return AdiletRef(host=host, lang=m.group(1), section=m.group(2), doc_id=m.group(3), view=view,
-                     fragment=parts.fragment)
+                     fragment=parts.fragment, scheme=parts.scheme.lower() or "https", port=port)
 
 
 def normalize_adilet_url(url: str) -> str:

@@ -81,6 +81,14 @@ def header_value(headers: dict[str, str] | None, name: str) -> str | None:
     return None
 
 
+def _is_single_byte(codec: str) -> bool:
+    try:
+        name = codecs.lookup(codec).name
+    except LookupError:
+        return False
+    return bool(re.match(r"(cp125\d|iso8859-\d+|latin-?1|koi8|mac-|cp866|ascii)", name))
+
+
 def decode_body(body: bytes, headers: dict[str, str] | None = None) -> tuple[str, str]:
     """The body as text and the codec used: BOM, HTTP charset, `<meta>`, then detection (the fetcher's chain).
 
@@ -93,7 +101,12 @@ def decode_body(body: bytes, headers: dict[str, str] | None = None) -> tuple[str
         if body.startswith(bom):
             return body.decode(codec, errors="replace"), codec
     declared = detect_encoding(body, header_value(headers, "content-type"))
-    for codec in (declared, "utf-8"):
+    order: tuple[str | None, ...] = (declared, "utf-8")
+    if declared and _is_single_byte(declared) and not body.isascii():
+        # Non-ASCII bytes that are valid UTF-8 are almost never a single-byte Cyrillic page: a header
+        # saying windows-1251 over UTF-8 bytes would give «РЈС‚СЂР°С‚РёР»» mojibake (notes §3.7).
+        order = ("utf-8", declared)
+    for codec in order:
         if not codec:
             continue
         try:
