@@ -37,7 +37,7 @@ class CodesheetSchema(pa.DataFrameModel):
 
     sha256: Series[str] = pa.Field(str_matches=SHA256, unique=True, description="SHA-256 of the sheet's bytes")
     atopid: Series[pd.Int64Dtype] = pa.Field(
-        ge=1000, le=7999, unique=True, description="ATOP ID (Q1); one sheet per alliance in a batch",
+        ge=1000, le=7999, description="ATOP ID (Q1)",
         metadata={"question": 1},
     )
     source_file: Series[str] = pa.Field(description="path as given, relative to the batch root")
@@ -57,6 +57,16 @@ class CodesheetSchema(pa.DataFrameModel):
     class Config:
         coerce = True
         strict = True
+
+    @row_check(
+        "one_current_version_per_alliance", ("atopid",), question=1,
+        description="two different sheets claim the same ATOP ID; neither is loaded until one is fixed",
+    )
+    def _one_current(cls, df: pd.DataFrame) -> pd.Series:
+        current = df["is_current"].astype(bool)
+        duplicated = df["atopid"].duplicated(keep=False) & current
+        duplicated &= df[current]["atopid"].duplicated(keep=False).reindex(df.index, fill_value=False)
+        return ~duplicated
 
     @pa.check("answer_count", name="sixty_one_answers")
     def _sixty_one(cls, count: Series[pd.Int64Dtype]) -> Series[bool]:

@@ -24,7 +24,12 @@ SHEET_CLAIMS = ["terminated", "in_effect", "unknown"]
 
 
 def _is_date(value: object) -> bool:
-    return value is None or pd.isna(value) or (isinstance(value, dt.date) and not isinstance(value, dt.datetime))  # type: ignore[arg-type]
+    """A calendar date (or missing). Read back from DuckDB a DATE arrives as a midnight timestamp."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return True
+    if isinstance(value, dt.datetime):
+        return value.time() == dt.time(0) and value.tzinfo is None
+    return isinstance(value, dt.date)
 
 
 def _dates_ok(series: pd.Series) -> pd.Series:
