@@ -35,22 +35,20 @@ _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"SQLite format 3\x00", "an SQLite database"),
 )
 
-# C0 control characters other than tab, LF, CR and form feed, plus DEL and the C1 block: never part
-# of a typed codesheet, frequent in binary data.
-_CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+# C0 control characters other than tab, LF, vertical tab, form feed and CR, plus DEL and the C1
+# block: never part of a typed codesheet, frequent in binary data. (Vertical tab is Word's manual
+# line break in copied text; normalisation splits lines at it.)
+CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
-# A well-formed multi-byte UTF-8 sequence (no overlongs, no surrogates).
-_UTF8_MULTIBYTE_RE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]"
-    rb"|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
-    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
-)
 _LINE_BREAK_BYTES_RE = re.compile(rb"\r\n|\r|\n")
 
-# cp1251 letters: А..я (0xC0-0xFF) plus Ё ё and the Ukrainian/Belarusian/Serbian letters in 0x80-0xBF.
-_CP1251_LETTER_CLASS = rb"\x80\x81\x83\x8a\x8c-\x90\x9a\x9c-\x9f\xa1-\xa3\xa5\xa8\xaa\xaf\xb2-\xb4\xb8\xba\xbc-\xbf\xc0-\xff"
-_CP1251_WORD_RE = re.compile(rb"[" + _CP1251_LETTER_CLASS + rb"]{3,}")
-_HIGH_BYTE_RE = re.compile(rb"[\x80-\xff]")
+# Byte classes for the code-page decision: "a" ASCII letter, "H" a letter in cp1251 (А..я, Ё, ё),
+# which is also where cp1252 keeps its accented letters; everything else a space. Counting class
+# pairs with bytes.count is far faster than regular expressions over the raw bytes.
+_LETTER_CLASSES = bytes(
+    ord("a") if chr(b).isascii() and chr(b).isalpha() else ord("H") if b >= 0xC0 or b in (0xA8, 0xB8) else ord(" ")
+    for b in range(256)
+)
 
 #: At most this many lines are listed one by one in the notes of a mixed-encoding file.
 MAX_LINE_NOTES = 20
@@ -97,20 +95,22 @@ def decode_text(data: bytes) -> DecodedText:
 
 
 def choose_legacy_codec(data: bytes) -> str:
-    """cp1251 when the high bytes form Cyrillic words, otherwise cp1252 (Western European).
+    """cp1251 when the letters >= 0xC0 form Cyrillic words, otherwise cp1252 (Western European).
 
     Both code pages put curly quotes and dashes at 0x91-0x97, so those bytes say nothing; the letters
-    do. Cyrillic text in cp1251 is made of runs of bytes >= 0xC0 (every letter is a high byte), while
-    Western text has accented letters scattered singly inside ASCII words ("Müller", "café").
+    do. In cp1251 every Cyrillic letter is a high byte, so they come in runs ("Да", "Статья") and
+    seldom touch an ASCII letter; in cp1252 accented letters sit singly inside ASCII words ("Müller",
+    "café"). charset-normalizer only breaks a tie: it mis-guesses short English text with a couple
+    of curly quotes.
     """
-    high = len(_HIGH_BYTE_RE.findall(data))
-    if high == 0:
-        return "cp1252"
-    in_words = sum(len(m) for m in _CP1251_WORD_RE.findall(data))
-    share = in_words / high
-    if share >= 0.5:
+    classes = data.translate(_LETTER_CLASSES)
+    in_runs = 2 * classes.count(b"HH")  # high letters next to another high letter (about)
+    touching_ascii = classes.count(b"aH") + classes.count(b"Ha")
+    if in_runs == 0 and touching_ascii == 0:
+        return "cp1252"  # no letters above ASCII: the code pages agree on what remains
+    if in_runs >= 2 * touching_ascii:
         return "cp1251"
-    if share < 0.2:
+    if touching_ascii >= 2 * in_runs:
         return "cp1252"
     return _charset_normalizer_vote(data)
 
@@ -168,7 +168,7 @@ def _decode_utf16_without_bom(data: bytes) -> DecodedText | None:
         decoded = _decode_wide(data, codec, codec, "looks like")
     except DecodingProblem:
         return None
-    if _CONTROL_CHARS_RE.search(decoded.text[:4096]) is not None:
+    if CONTROL_CHARS_RE.search(decoded.text[:4096]) is not None:
         return None  # decodes, but into control characters: not really UTF-16 text
     return decoded
 
@@ -260,9 +260,9 @@ def _decode_legacy(data: bytes, codec: str) -> tuple[str, tuple[str, ...]]:
 def _clean_controls(decoded: DecodedText) -> DecodedText:
     """Reject text that is mostly control characters (binary data); drop a few stray ones."""
     text = decoded.text
-    controls = len(_CONTROL_CHARS_RE.findall(text))
-    if controls == 0:
+    if CONTROL_CHARS_RE.search(text) is None:
         return decoded
+    controls = len(CONTROL_CHARS_RE.findall(text))
     if controls > 2 and controls > 0.005 * len(text):
         share = 100 * controls / max(len(text), 1)
         raise DecodingProblem(
@@ -271,7 +271,7 @@ def _clean_controls(decoded: DecodedText) -> DecodedText:
             "not a text codesheet",
         )
     return DecodedText(
-        _CONTROL_CHARS_RE.sub("", text),
+        CONTROL_CHARS_RE.sub("", text),
         decoded.encoding,
         (*decoded.notes, f"removed {controls} control character(s)"),
     )

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from atop_pipeline.codesheets.encoding import DecodingProblem, decode_text
+from atop_pipeline.codesheets.encoding import CONTROL_CHARS_RE, DecodingProblem, decode_text
 from atop_pipeline.codesheets.model import SheetError, SheetText
 from atop_pipeline.codesheets.pdf import PdfProblem, extract_pdf_text
 
@@ -261,7 +261,7 @@ def read_sheet(data: bytes, source_file: str) -> SheetText:
         except PdfProblem as problem:
             raise fail(problem.error, problem.reason) from None
         kind, encoding = "pdf", "pdf"
-        source, removed = _CONTROL_CHARS_RE.subn("", source)
+        source, removed = CONTROL_CHARS_RE.subn("", source)
         if removed:
             notes.append(f"removed {removed} control character(s) from the extracted text")
     else:
@@ -291,8 +291,6 @@ def read_sheet(data: bytes, source_file: str) -> SheetText:
 # Normalisation
 # --------------------------------------------------------------------------------------------------
 
-_CONTROL_CHARS_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-
 _UNICODE_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _INVISIBLES = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters and a stray BOM
 _SOFT_HYPHEN = "\u00ad"
@@ -313,9 +311,9 @@ _CHAR_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ligature(s) expanded", re.compile(f"[{_LIGATURES}]")),
 )
 _SPECIAL_CHARS_RE = re.compile(f"[{_UNICODE_SPACES}{_INVISIBLES}{_SOFT_HYPHEN}{_LIGATURES}]")
-# Characters that split a line without ending it in a text editor: form feed (a page break) and the
-# Unicode line/paragraph separators.
-_INLINE_BREAKS_RE = re.compile("([\f\u2028\u2029])")
+# Characters that split a line without ending it in a text editor: form feed (a page break), vertical
+# tab (Word's manual line break) and the Unicode line/paragraph separators.
+_INLINE_BREAKS_RE = re.compile("([\f\v\u2028\u2029])")
 
 #: A numbered question line ("12. Are there ...").
 QUESTION_LINE_RE = re.compile(r"^\s*(\d{1,2})\.\s+\S")
@@ -351,6 +349,8 @@ _TEMPLATE_HEADER_RE = re.compile(
     r"|brett ashley leeds\b.*|department of political science,.*rice university.*|version \d+(\.\d+)?;.*"
 )
 
+_TEMPLATE_HEADER_STARTS = frozenset({"appe", "alli", "codi", "bret", "depa", "vers"})
+
 
 @dataclass
 class _Line:
@@ -382,15 +382,18 @@ def normalise_lines(source: str) -> tuple[tuple[str, ...], tuple[int, ...], tupl
 
     lines: list[_Line] = []
     page = 0
-    for number, raw in enumerate(raw_lines, start=1):
-        if "\f" not in raw and "\u2028" not in raw and "\u2029" not in raw:
-            lines.append(_Line(raw.rstrip(), number, page))
-            continue
-        for piece in _INLINE_BREAKS_RE.split(raw):
-            if piece == "\f":
-                page += 1
-            elif piece not in ("\u2028", "\u2029") and piece.strip():
-                lines.append(_Line(piece.rstrip(), number, page))
+    if _INLINE_BREAKS_RE.search(translated) is None:
+        lines = [_Line(raw.rstrip(), number, 0) for number, raw in enumerate(raw_lines, start=1)]
+    else:
+        for number, raw in enumerate(raw_lines, start=1):
+            if not _INLINE_BREAKS_RE.search(raw):
+                lines.append(_Line(raw.rstrip(), number, page))
+                continue
+            for piece in _INLINE_BREAKS_RE.split(raw):
+                if piece == "\f":
+                    page += 1
+                elif not _INLINE_BREAKS_RE.fullmatch(piece) and piece.strip():
+                    lines.append(_Line(piece.rstrip(), number, page))
     pages = page + 1
 
     first_question = next((i for i, ln in enumerate(lines) if QUESTION_LINE_RE.match(ln.text)), 0)
@@ -566,10 +569,14 @@ def _remove_evenly_repeated(lines: list[_Line], first_question: int, notes: list
     Conservative by design: quoted provisions (which sheets do repeat between questions) never
     qualify, and the spacing must be regular within 25%.
     """
+    counts = Counter(ln.text.strip() for ln in lines)
+    repeated = {text for text, count in counts.items() if count >= 3 and len(text) >= 10}
+    if not repeated:
+        return
     positions: dict[str, list[int]] = defaultdict(list)
     for i, ln in enumerate(lines):
         stripped = ln.text.strip()
-        if len(stripped) >= 10 and ln.kept:
+        if stripped in repeated and ln.kept:
             positions[stripped].append(i)
     for text, indices in positions.items():
         if len(indices) < 3 or not _header_keys(text, 0) or any(q in text for q in "\"“”«»„"):
@@ -590,7 +597,8 @@ def _remove_repeated_template_header(lines: list[_Line], first_question: int, no
     """The template's title block after question 1 is a running header copied onto later pages."""
     count = 0
     for ln in lines[first_question:]:
-        if ln.kept and _TEMPLATE_HEADER_RE.fullmatch(ln.text.strip()):
+        head = ln.text.lstrip()[:4].lower()
+        if head in _TEMPLATE_HEADER_STARTS and ln.kept and _TEMPLATE_HEADER_RE.fullmatch(ln.text.strip()):
             ln.kept = False
             count += 1
     if count:

@@ -82,6 +82,11 @@ def test_cp1252_accented_western_names_are_not_taken_for_cyrillic() -> None:
         ("plain ascii", "cp1252"),
         ("Договор", "cp1251"),
         ("Статья 5: «Стороны» — да.", "cp1251"),
+        ("Да.", "cp1251"),
+        ("Kazakhstan (Казахстан), Russia (Россия)", "cp1251"),
+        ("Grüße aus Köln", "cp1252"),
+        ("élégant déjà vu", "cp1252"),
+        ("MÜLLER ÉCOLE", "cp1252"),
     ],
 )
 def test_choose_legacy_codec_decides_by_letter_runs(text: str, codec: str) -> None:

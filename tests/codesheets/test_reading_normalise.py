@@ -247,3 +247,9 @@ def test_short_answer_phrases_recurring_at_page_tops_are_not_headers(answer: str
     pages[0][0] = "Preamble"
     lines, _, _ = normalise_lines(_pages(*pages))
     assert lines.count(answer) == 4
+
+
+def test_vertical_tab_manual_line_breaks_split_lines_like_form_feeds_without_a_page() -> None:
+    sheet = read_sheet(b"3. Signature date(s):\x0bNovember 11, 2013\n4. Members:\n", "s.txt")
+    assert sheet.lines == ("3. Signature date(s):", "November 11, 2013", "4. Members:")
+    assert sheet.line_numbers == (1, 1, 2)
