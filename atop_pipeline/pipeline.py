@@ -44,8 +44,22 @@ class IngestSummary:
     urls: int = 0
     fetched_ok: int = 0
     fetch_failed: int = 0
+    unreachable: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
     published_path: str = ""
+
+    @classmethod
+    def from_metadata(cls, values: dict[str, Any]) -> IngestSummary:
+        """The summary from a Dagster run's materialization metadata (`"<asset>:<key>" -> value`)."""
+        summary = cls()
+        for name in ("files_read", "sheets_parsed", "loaded", "quarantined", "unchanged", "errors"):
+            setattr(summary, name, int(values.get(f"codesheets:{name}", 0) or 0))
+        for name in ("urls", "fetched_ok", "fetch_failed", "unreachable"):
+            setattr(summary, name, int(values.get(f"source_documents:{name}", 0) or 0))
+        prefix = "in_force_status:verdict_"
+        summary.verdicts = {k[len(prefix):]: int(v) for k, v in values.items() if k.startswith(prefix)}
+        summary.published_path = str(values.get("published_warehouse:dagster/uri", "") or "")
+        return summary
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
@@ -57,7 +71,10 @@ class IngestSummary:
             f"errors recorded: {self.errors}",
         ]
         if self.urls:
-            out.append(f"source URLs: {self.urls} (fetched: {self.fetched_ok}, not fetched: {self.fetch_failed})")
+            out.append(
+                f"source URLs: {self.urls} (fetched: {self.fetched_ok}, not fetched: {self.fetch_failed}, "
+                f"unreachable: {self.unreachable})"
+            )
         if self.verdicts:
             out.append("in-force verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items())))
         if self.published_path:
@@ -297,3 +314,602 @@ def schema_for(table: str):  # -> type[pandera.DataFrameModel] | None
     from atop_pipeline.schemas import SCHEMAS
 
     return SCHEMAS.get(table)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The read-only queries this module runs for metadata and checks, in one place. Table names come
+# from the pandera registry (`SCHEMAS`, an allow-list), values are always bound parameters.
+
+_Q_QUARANTINE = (
+    "SELECT source_file, stage, error, table_name, column_name, question, value, message "
+    "FROM ingest_errors WHERE list_contains(?, source_file) ORDER BY source_file, stage, error"
+)
+_Q_CITED_URLS = "SELECT url, count(DISTINCT atopid) AS cited_by FROM citations GROUP BY url ORDER BY min(atopid), url"
+_Q_KNOWN_FIRST_SEEN = "SELECT url, first_seen_at FROM source_documents WHERE list_contains(?, url)"
+_Q_CURRENT_SHEETS = (
+    "SELECT r.data, r.source_file FROM codesheets AS c JOIN raw_inputs AS r USING (sha256) "
+    "WHERE c.is_current ORDER BY c.atopid"
+)
+_Q_LATEST_SNAPSHOTS = (
+    "SELECT * FROM source_snapshots "
+    "QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, snapshot_id DESC) = 1"
+)
+_Q_READINGS_FOR = "SELECT * FROM source_readings WHERE list_contains(?, snapshot_id)"
+_Q_INCOMPLETE = (
+    "SELECT atopid, source_file, answer_count FROM codesheets "
+    "WHERE is_current AND answer_count <> ? ORDER BY atopid"
+)
+_Q_DANGLING = """
+SELECT 'alliance_references' AS "table", atopid, 'referenced_atopid' AS "column",
+       referenced_atopid AS value, context AS detail
+FROM alliance_references
+WHERE referenced_atopid NOT IN (SELECT atopid FROM alliances UNION SELECT atopid FROM published_atop_alliances)
+UNION ALL
+SELECT 'members', atopid, 'member', member, 'not in cow_states'
+FROM members
+WHERE member NOT IN (SELECT ccode FROM cow_states) AND NOT list_contains(?, member)
+ORDER BY 1, 2, 4
+"""
+_Q_AGREEMENT = "SELECT determined, agree, rate FROM reconciliation_summary WHERE variable = '(all)'"
+_Q_DISAGREEMENTS = (
+    "SELECT atopid, variable, parsed_value, published_value FROM reconciliation "
+    "WHERE agree = false ORDER BY atopid, variable LIMIT ?"
+)
+#: Columns holding raw bytes: counted and validated, never previewed.
+_BLOB_COLUMNS = frozenset({"data", "body"})
+
+
+def _table_sql(table: str) -> str:
+    """`table` checked against the pandera registry before it is used as an identifier."""
+    from atop_pipeline.schemas import SCHEMAS
+
+    if table not in SCHEMAS:
+        raise ValueError(f"not a warehouse table: {table!r}")
+    return table
+
+
+# ---------------------------------------------------------------------------------------------------
+# Step: load (read -> parse -> validate/quarantine -> load into the working warehouse).
+
+
+def open_warehouse(path: str | Path, *, lock_timeout: float = 600.0):  # -> warehouse.db.Warehouse
+    """The core Warehouse for a published path; waits up to `lock_timeout` s for another writer."""
+    from atop_pipeline.warehouse.db import Warehouse
+
+    return Warehouse(path, lock_timeout=lock_timeout)
+
+
+@dataclass
+class SheetLoad:
+    """What the load step did with one batch of inputs."""
+
+    files_read: int = 0
+    sheets_parsed: int = 0
+    loaded: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    errors: int = 0  # files that failed reading or parsing
+    error_rows: int = 0
+    loaded_atopids: list[int] = field(default_factory=list)
+    failed_files: list[str] = field(default_factory=list)  # quarantined or failed, by source_file
+    quarantine: Any = None  # DataFrame: the ingest_errors rows of the failed files
+
+    def counts(self) -> dict[str, int]:
+        """The counts, named like IngestSummary's fields."""
+        return {
+            "files_read": self.files_read,
+            "sheets_parsed": self.sheets_parsed,
+            "loaded": self.loaded,
+            "unchanged": self.unchanged,
+            "quarantined": self.quarantined,
+            "errors": self.errors,
+        }
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines."""
+        return [f"{k.replace('_', ' ')}: {v}" for k, v in self.counts().items()]
+
+    def quarantine_frame(self):
+        """The ingest_errors rows of this batch's failed files (empty frame when none failed)."""
+        import pandas as pd
+
+        return self.quarantine if self.quarantine is not None else pd.DataFrame()
+
+
+def load_inputs(
+    wh, items: Iterable, *, cutoff: dt.date = DEFAULT_CUTOFF, reference_dir: Path | str | None = None
+) -> SheetLoad:
+    """Parse the read inputs and load them (quarantining bad sheets) into the working warehouse."""
+    from atop_pipeline.warehouse.load import load_batch
+
+    batch = parse_inputs(items, cutoff=cutoff)
+    outcome = SheetLoad(files_read=len(batch.inputs) + sum(1 for e in batch.errors if e.stage == "read"))
+    outcome.sheets_parsed = len(batch.sheets)
+    if not batch.inputs and not batch.errors:
+        return outcome
+    report = load_batch(wh, batch.sheets, batch.errors, batch.inputs,
+                        reference_dir=Path(reference_dir) if reference_dir else None)
+    outcome.loaded, outcome.unchanged = report.loaded, report.unchanged
+    outcome.quarantined, outcome.errors, outcome.error_rows = report.quarantined, report.errors, report.error_rows
+    outcome.loaded_atopids = list(report.loaded_atopids)
+    outcome.failed_files = sorted(set(report.quarantined_files) | {e.source_file for e in batch.errors})
+    with wh.connect() as con:
+        outcome.quarantine = con.execute(_Q_QUARANTINE, [outcome.failed_files]).df()
+    return outcome
+
+
+@dataclass(frozen=True)
+class TablePreview:
+    """A table's row count and its first rows (byte columns left out)."""
+
+    row_count: int
+    head: Any  # DataFrame
+
+
+def table_preview(wh, table: str, *, rows: int = 10) -> TablePreview:
+    """Row count and first rows of a warehouse table, for metadata."""
+    name = _table_sql(table)
+    with wh.connect() as con:
+        count = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]  # name from the allow-list
+        head = con.execute(f"SELECT * FROM {name} LIMIT ?", [rows]).df()
+    return TablePreview(int(count), head.drop(columns=[c for c in head.columns if c in _BLOB_COLUMNS]))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Step: warehouse (reference tables, reconciliation with published ATOP).
+
+
+@dataclass
+class Agreement:
+    """Derived ATOP values compared with the published ones (the `reconciliation` views)."""
+
+    compared: int
+    agreeing: int
+    rate: float
+    disagreements: Any  # DataFrame sample: atopid, variable, parsed_value, published_value
+
+
+@dataclass
+class WarehouseSummary:
+    """The working warehouse after the reference refresh."""
+
+    table_rows: dict[str, int]
+    agreement: Agreement
+    working_path: str
+
+    @property
+    def agreement_rate(self) -> float:
+        """Share of determined values agreeing with published ATOP (1.0 when none compared)."""
+        return self.agreement.rate
+
+    @property
+    def disagreements(self):
+        """A sample of the disagreeing values."""
+        return self.agreement.disagreements
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines."""
+        rows = ", ".join(f"{k} {v}" for k, v in self.table_rows.items())
+        return [f"tables: {rows}", f"agreement with ATOP 5.1: {self.agreement.rate:.3f} of {self.agreement.compared} values"]
+
+
+def _agreement(con, *, sample: int = 20) -> Agreement:
+    determined, agreeing, rate = con.execute(_Q_AGREEMENT).fetchone() or (0, 0, None)
+    disagreements = con.execute(_Q_DISAGREEMENTS, [sample]).df()
+    return Agreement(int(determined or 0), int(agreeing or 0), float(rate) if rate is not None else 1.0, disagreements)
+
+
+def prepare_warehouse(wh, *, reference_dir: Path | str | None = None) -> WarehouseSummary:
+    """Refresh the reference tables (COW, published ATOP 5.1) and measure agreement with ATOP 5.1."""
+    from atop_pipeline.warehouse.reference import default_reference_dir, load_reference
+
+    directory = Path(reference_dir) if reference_dir and Path(reference_dir).is_dir() else default_reference_dir()
+    with wh.connect() as con:
+        con.begin()
+        try:
+            load_reference(con, directory)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        rows = {t: int(con.execute(f"SELECT count(*) FROM {_table_sql(t)}").fetchone()[0])
+                for t in ("codesheets", "alliances", "members", "answers", "citations", "ingest_errors",
+                          "cow_states", "published_atop_alliances")}
+        agreement = _agreement(con)
+    return WarehouseSummary(rows, agreement, str(wh.working_path))
+
+
+def agreement_with_published(wh, *, sample: int = 20) -> Agreement:
+    """Agreement of the derived ATOP values with published ATOP 5.1, with a sample of disagreements."""
+    with wh.connect() as con:
+        return _agreement(con, sample=sample)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Checks the Dagster layer (and the plain loop) run against the working warehouse.
+
+
+@dataclass
+class TableCheck:
+    """A table validated against its pandera model: rows read and the failure cases."""
+
+    table: str
+    rows: int
+    failure_cases: Any  # DataFrame (pandera's failure_cases), empty when valid
+
+    @property
+    def num_failures(self) -> int:
+        """Number of failure cases."""
+        return len(self.failure_cases)
+
+
+def check_table(wh, table: str, model: Any = None) -> TableCheck:
+    """Read a whole table from the working warehouse and validate it lazily against its pandera model."""
+    import pandas as pd
+    import pandera.pandas as pa
+
+    model = model or schema_for(table)
+    with wh.connect() as con:
+        frame = con.execute(f"SELECT * FROM {_table_sql(table)}").df()  # name from the allow-list
+    try:
+        model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases.copy()
+        cases["failure_case"] = cases["failure_case"].astype(str)
+        return TableCheck(table, len(frame), cases.reset_index(drop=True))
+    return TableCheck(table, len(frame), pd.DataFrame())
+
+
+def incomplete_sheets(wh):
+    """Current sheets with fewer (or more) than the 61 answers (DataFrame: atopid, source_file, answer_count)."""
+    from atop_pipeline.codesheets.model import QUESTION_COUNT
+
+    with wh.connect() as con:
+        return con.execute(_Q_INCOMPLETE, [QUESTION_COUNT]).df()
+
+
+def dangling_references(wh):
+    """References to alliances that exist nowhere, and members that are not COW states (DataFrame)."""
+    from atop_pipeline.schemas import NON_COW_MEMBER_CODES
+
+    with wh.connect() as con:
+        return con.execute(_Q_DANGLING, [sorted(NON_COW_MEMBER_CODES)]).df()
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check in the plain loop: its name, whether it passed, whether a failure stops publishing."""
+
+    name: str
+    passed: bool
+    blocking: bool
+    num_failures: int
+
+
+def run_checks(wh, *, agreement_threshold: float = 0.9, tables: Iterable[str] | None = None) -> list[CheckOutcome]:
+    """The same checks the Dagster job runs, for the plain loop: schemas, completeness, references, agreement."""
+    from atop_pipeline.schemas import SCHEMAS
+
+    outcomes = []
+    for table in tables or SCHEMAS:
+        result = check_table(wh, table)
+        outcomes.append(CheckOutcome(f"{table}_matches_schema", result.num_failures == 0, True, result.num_failures))
+    incomplete = len(incomplete_sheets(wh))
+    outcomes.append(CheckOutcome("sheets_have_61_answers", incomplete == 0, False, incomplete))
+    dangling = len(dangling_references(wh))
+    outcomes.append(CheckOutcome("references_resolve", dangling == 0, True, dangling))
+    agreement = agreement_with_published(wh)
+    ok = agreement.compared == 0 or agreement.rate >= agreement_threshold
+    outcomes.append(CheckOutcome("agrees_with_published_atop", ok, False, len(agreement.disagreements)))
+    return outcomes
+
+
+# ---------------------------------------------------------------------------------------------------
+# Step: publish.
+
+
+@dataclass(frozen=True)
+class Published:
+    """The published warehouse file after an atomic replace."""
+
+    path: str
+    size_bytes: int
+    table_rows: dict[str, int]
+
+
+def publish(wh) -> Published:
+    """Atomically publish the working warehouse; returns the file and its main tables' row counts."""
+    path = wh.publish()
+    with wh.read_published() as con:
+        rows = {t: int(con.execute(f"SELECT count(*) FROM {_table_sql(t)}").fetchone()[0])
+                for t in ("codesheets", "alliances", "members", "in_force_status", "source_snapshots")}
+    return Published(str(path), Path(path).stat().st_size, rows)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Step: fetch the cited sources (or record them as offline) and read them.
+
+
+@dataclass
+class SourcesReport:
+    """What the source step fetched: outcomes by kind, readings, the URLs."""
+
+    urls: list[str] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)  # outcome -> count (fallback fetches included)
+    readings: int = 0
+    offline: bool = False
+
+    @property
+    def fetched_ok(self) -> int:
+        """Fetches that gave a page (200, or 304 with the stored page)."""
+        return sum(v for k, v in self.outcomes.items() if k in {"ok", "not_modified"})
+
+    @property
+    def unreachable(self) -> int:
+        """Fetches whose host could not be reached (offline, timeout, connection error, circuit open)."""
+        return sum(v for k, v in self.outcomes.items() if k in {"timeout", "connection_error", "offline", "host_down"})
+
+    def counts(self) -> dict[str, int]:
+        """The counts, named like IngestSummary's fields."""
+        total = sum(self.outcomes.values())
+        return {"urls": len(self.urls), "fetched_ok": self.fetched_ok, "fetch_failed": total - self.fetched_ok,
+                "unreachable": self.unreachable, "readings": self.readings}
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines."""
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items())) or "none"
+        return [f"source URLs: {len(self.urls)}{' (offline run)' if self.offline else ''}", f"outcomes: {kinds}",
+                f"readings: {self.readings}"]
+
+
+def snapshot_root(wh) -> Path:
+    """Where raw source bodies are kept by content hash: beside the published warehouse file."""
+    from atop_pipeline.sources.commands import snapshot_root as root_for
+
+    return root_for(Path(wh.published_path))
+
+
+def _offline_documents(urls: list[str]) -> list[tuple[Any, None]]:
+    """An `offline` outcome per URL, sending nothing: the run records that sources were not consulted."""
+    from atop_pipeline.sources.http import FetchOutcome
+
+    now = dt.datetime.now(dt.timezone.utc)
+    return [
+        (FetchOutcome(snapshot_id=hashlib.sha256(f"{url}\0{now.isoformat()}".encode()).hexdigest()[:32], url=url,
+                      final_url=url, fetched_at=now, outcome="offline", error_message="offline run: not fetched"), None)
+        for url in urls
+    ]
+
+
+def _record_frame(records: Iterable[Any]):
+    """Dataclass records as a frame with real dates and naive-UTC timestamps (what the models and DuckDB expect).
+
+    The core's `*_row` helpers give ISO text for JSON output; the warehouse stores DATE and TIMESTAMP.
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    rows = []
+    for record in records:
+        row = dataclasses.asdict(record)
+        for key, value in row.items():
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                row[key] = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _snapshot_frame(documents: list[tuple[Any, Any]]):
+    import pandas as pd
+
+    rows = []
+    for outcome, _ in documents:
+        row = outcome.to_record()
+        row["fetched_at"] = outcome.fetched_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        row["body"] = outcome.body
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fetch_sources(wh, settings=None, *, offline: bool = False, hosts: Iterable[str] | None = None) -> SourcesReport:
+    """Fetch (or, offline, record as not fetched) every URL the current sheets cite; store and read them.
+
+    Writes source_documents, source_snapshots and source_readings in one transaction. Nothing is
+    overwritten: each fetch is a new snapshot row, and the raw bodies also go to the snapshot store.
+    """
+    import pandas as pd
+
+    from atop_pipeline.sources.documents import fetch_source_documents
+    from atop_pipeline.sources.http import PoliteFetcher
+    from atop_pipeline.sources.readers import host_of
+    from atop_pipeline.sources.store import SnapshotStore
+    from atop_pipeline.warehouse.db import utc_now
+    from atop_pipeline.warehouse.writer import write_rows
+
+    with wh.connect() as con:
+        cited = con.execute(_Q_CITED_URLS).df()
+    wanted = {h.lower() for h in hosts} if hosts else None
+    if wanted is not None:
+        cited = cited[[host_of(u) in wanted for u in cited["url"]]]
+    urls = list(cited["url"])
+    if offline or not urls:
+        documents = _offline_documents(urls)
+    else:
+        with PoliteFetcher(settings or fetch_settings(), store=SnapshotStore(snapshot_root(wh))) as fetcher:
+            documents = fetch_source_documents(urls, fetcher)
+    now = utc_now()
+    report = SourcesReport(urls=urls, offline=offline)
+    for outcome, _ in documents:
+        report.outcomes[outcome.outcome] = report.outcomes.get(outcome.outcome, 0) + 1
+    readings = [r for _, r in documents if r is not None]
+    report.readings = len(readings)
+    with wh.connect() as con:
+        known = dict(con.execute(_Q_KNOWN_FIRST_SEEN, [urls]).fetchall())
+        docs = pd.DataFrame({"url": urls, "host": [host_of(u) or "?" for u in urls],
+                             "first_seen_at": [known.get(u, now) for u in urls],
+                             "cited_by_count": list(cited["cited_by"])})
+        con.begin()
+        try:
+            write_rows(con, "source_documents", docs, key=["url"])
+            if documents:
+                write_rows(con, "source_snapshots", _snapshot_frame(documents), key=["snapshot_id"], on_conflict="ignore")
+            if readings:
+                write_rows(con, "source_readings", _record_frame(readings), key=["snapshot_id", "reader"])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------
+# Step: assess in-force status from the stored sheets and the latest snapshot of each source.
+
+
+@dataclass
+class StatusReport:
+    """The verdicts written for one as-of date."""
+
+    as_of: dt.date
+    verdicts: dict[str, int] = field(default_factory=dict)  # verdict -> count
+    with_disagreements: int = 0
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines."""
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items())) or "none"
+        return [f"in-force verdicts as of {self.as_of.isoformat()}: {kinds}",
+                f"alliances with disagreements: {self.with_disagreements}"]
+
+
+def _reading_from_row(row: dict[str, Any]):
+    """A SourceReading rebuilt from its `source_readings` row."""
+    import pandas as pd
+
+    from atop_pipeline.sources.readers import SourceReading
+
+    values = {}
+    for name in SourceReading.__dataclass_fields__:
+        value = row.get(name)
+        if value is None or (not isinstance(value, (str, bytes, bool)) and pd.isna(value)):
+            value = None
+        elif isinstance(value, pd.Timestamp):
+            value = value.date()
+        elif isinstance(value, dt.datetime):
+            value = value.date()
+        values[name] = value
+    values["denunciation"] = bool(values.get("denunciation"))
+    return SourceReading(**values)
+
+
+def stored_documents(con) -> list[tuple[Any, Any]]:
+    """The latest snapshot of each fetched URL with its reading, as `fetch_source_documents` returns them."""
+    import pandas as pd
+
+    from atop_pipeline.sources.http import FetchOutcome
+
+    snapshots = con.execute(_Q_LATEST_SNAPSHOTS).df()
+    if snapshots.empty:
+        return []
+    readings = con.execute(_Q_READINGS_FOR, [list(snapshots["snapshot_id"])]).df()
+    by_snapshot = {r["snapshot_id"]: r for r in readings.to_dict("records")}
+    documents = []
+    for row in snapshots.to_dict("records"):
+        body = row.pop("body", None)
+        record = {k: (None if not isinstance(v, (str, bytes, bool)) and v is not None and pd.isna(v) else v)
+                  for k, v in row.items()}
+        fetched = pd.Timestamp(record["fetched_at"]).to_pydatetime().replace(tzinfo=dt.timezone.utc)
+        record["fetched_at"] = fetched.isoformat()
+        for name in ("status_code", "size", "attempts"):
+            if record.get(name) is not None:
+                record[name] = int(record[name])
+        outcome = FetchOutcome.from_record(record, body=bytes(body) if body is not None else None)
+        reading = by_snapshot.get(row["snapshot_id"])
+        documents.append((outcome, _reading_from_row(reading) if reading is not None else None))
+    return documents
+
+
+def current_sheets(con, *, cutoff: dt.date = DEFAULT_CUTOFF) -> list[Codesheet]:
+    """The current version of every alliance, re-parsed from the raw bytes kept in the warehouse."""
+    from atop_pipeline.codesheets.parser import parse_bytes
+
+    return [parse_bytes(bytes(data), source_file, cutoff=cutoff)
+            for data, source_file in con.execute(_Q_CURRENT_SHEETS).fetchall()]
+
+
+def assess_status(wh, *, as_of: dt.date, cutoff: dt.date = DEFAULT_CUTOFF) -> StatusReport:
+    """A verdict per current alliance as of `as_of`, from its sheet and its sources' latest snapshots."""
+    import pandas as pd
+
+    from atop_pipeline.status import assess_all
+    from atop_pipeline.warehouse.writer import write_rows
+
+    with wh.connect() as con:
+        sheets = current_sheets(con, cutoff=cutoff)
+        documents = stored_documents(con)
+    verdicts = assess_all(sheets, documents or None, as_of)
+    report = StatusReport(as_of=as_of)
+    for v in verdicts:
+        report.verdicts[v.verdict] = report.verdicts.get(v.verdict, 0) + 1
+        report.with_disagreements += bool(v.disagreements)
+    if verdicts:
+        frame = _record_frame(verdicts)
+        with wh.connect() as con:
+            con.begin()
+            try:
+                write_rows(con, "in_force_status", frame, key=["atopid", "as_of"])
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+    return report
+
+
+# ---------------------------------------------------------------------------------------------------
+# The plain loop: every step in order, no orchestrator. Same work as ingest_job (checks included),
+# so the benchmarks can measure what Dagster costs on top.
+
+
+class BlockingCheckFailed(RuntimeError):
+    """A blocking check failed, so the working warehouse was not published."""
+
+
+def run_ingest(
+    sheets: str | Path,
+    warehouse: str | Path,
+    *,
+    offline: bool = False,
+    as_of: dt.date | None = None,
+    fetch_settings=None,
+    reference_dir: str | Path | None = None,
+    agreement_threshold: float = 0.9,
+) -> IngestSummary:
+    """Read, parse, validate/load, check, fetch sources, assess, check and publish, in a plain loop.
+
+    Raises BlockingCheckFailed (and leaves the published file as it was) when a blocking check fails,
+    exactly where the Dagster job would stop before `published_warehouse`.
+    """
+    from atop_pipeline.codesheets.reading import iter_inputs
+
+    settings = fetch_settings
+    as_of = as_of or dt.datetime.now(dt.timezone.utc).date()
+    root = resolve_sheets(sheets, settings=settings)
+    wh = open_warehouse(warehouse)
+    load = load_inputs(wh, list(iter_inputs(root)), reference_dir=reference_dir)
+    prepare_warehouse(wh, reference_dir=reference_dir)
+    _stop_on_blocking(run_checks(wh, agreement_threshold=agreement_threshold, tables=WAREHOUSE_TABLES))
+    sources = fetch_sources(wh, settings, offline=offline)
+    status = assess_status(wh, as_of=as_of)
+    _stop_on_blocking(run_checks(wh, agreement_threshold=agreement_threshold,
+                                 tables=("source_documents", "source_snapshots", "source_readings", "in_force_status")))
+    published = publish(wh)
+    summary = IngestSummary(**load.counts(), urls=len(sources.urls), fetched_ok=sources.fetched_ok,
+                            fetch_failed=sources.counts()["fetch_failed"], unreachable=sources.unreachable, verdicts=dict(status.verdicts),
+                            published_path=published.path)
+    return summary
+
+
+def _stop_on_blocking(outcomes: list[CheckOutcome]) -> None:
+    failed = [o for o in outcomes if o.blocking and not o.passed]
+    if failed:
+        raise BlockingCheckFailed("blocking checks failed: " + ", ".join(f"{o.name} ({o.num_failures})" for o in failed))
