@@ -175,3 +175,30 @@ def test_pdf_misnamed_txt_is_read_as_pdf_with_a_note() -> None:
 def test_pdf_inside_a_zip_is_recognised_by_its_member_name() -> None:
     sheet = read_sheet(_pdf(["1. ATOP ID: 6070"]), "batch.zip!inner/6070.PDF")
     assert sheet.kind == "pdf"
+
+
+@pytest.mark.parametrize("footer", ["{n}", "Page {n} of {{nb}}"])
+def test_real_sheet_6070_printed_to_pdf_reads_back_line_for_line(footer: str) -> None:
+    source = (FIXTURES / "codesheet_6070.txt").read_text(encoding="utf-8").split("\n")
+
+    class Sheet(FPDF):
+        def header(self) -> None:
+            if self.page_no() > 1:  # a running header from page 2 on, as word processors do
+                self.set_font("dejavu", size=8)
+                self.cell(0, 5, "ATOP 6070 Kazakhstan–Russia", new_x="LMARGIN", new_y="NEXT")
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("dejavu", size=8)
+            self.cell(0, 5, footer.format(n=self.page_no()), align="C")
+
+    # A page wide enough that no line wraps, so lines can be compared one to one.
+    pdf = Sheet(format=(600, 297))
+    pdf.add_font("dejavu", fname=str(FONT))
+    pdf.set_font("dejavu", size=9)
+    pdf.add_page()
+    for line in source:
+        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    sheet = read_sheet(bytes(pdf.output()), "codesheet_6070.pdf")
+    assert sheet.notes
+    assert [line for line in sheet.lines if line.strip()] == [line.rstrip() for line in source if line.strip()]
