@@ -490,9 +490,16 @@ def classify_error(exc: BaseException) -> tuple[str, bool]:
     return "connection_error", False
 
 
-def _is_connect_failure(error: Exception) -> bool:
-    """True for errors that mean no connection could be made (refused, connect timeout, DNS)."""
-    return any(isinstance(e, urllib3.exceptions.ConnectTimeoutError) for e in _exception_chain(error))
+def _counts_against_host(error: BaseException) -> bool:
+    """True for errors that say the host is unreachable or unresponsive: refused, DNS, any timeout.
+
+    A read timeout is counted too: a host that accepts connections and never answers is as dead,
+    for this run, as one that refuses them, and would otherwise cost a full deadline per URL.
+    """
+    return any(
+        isinstance(e, (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError, socket.timeout))
+        for e in _exception_chain(error)
+    )
 
 
 def _media_type(content_type: str | None) -> str | None:
@@ -707,6 +714,8 @@ class PoliteFetcher:
             hop.outcome, _ = classify_error(exc)
             hop.error = f"while reading the body: {type(exc).__name__}: {exc}"
             hop.size = len(buffer)
+            if _counts_against_host(exc):
+                self._record_connect_failure(context.current_key, hop.error)
             return
         hop.body = bytes(buffer)
         hop.size = len(buffer)
@@ -739,7 +748,7 @@ class PoliteFetcher:
         if state.last_start is not None:
             target = state.last_start + state.interval
             while (now := self._clock()) < target:
-                if now + (target - now) > context.deadline:
+                if target > context.deadline:
                     raise _DeadlineExceeded(
                         f"total deadline of {self.settings.total_deadline_s} s would pass waiting for {key}'s interval"
                     )
@@ -763,14 +772,14 @@ class PoliteFetcher:
 
     def _on_attempt_error(self, error: Exception) -> None:
         """Retry hook: count a connection-level failure; raise to stop retrying once the breaker opens."""
-        if not _is_connect_failure(error):
+        if not _counts_against_host(error):
             return
         key = self._context().current_key
         if self._record_connect_failure(key, f"{type(error).__name__}: {error}"):
             raise _BreakerOpened(error, self._host(key).down_reason or "host down")
 
     def _record_connect_failure(self, key: str, reason: str) -> bool:
-        """Count one failure to reach ``key``; True when this opens the breaker."""
+        """Count one failure to reach (or hear from) ``key``; True when this opens the breaker."""
         state = self._host(key)
         with self._hosts_lock:
             if state.down_reason is not None:
@@ -867,8 +876,9 @@ class PoliteFetcher:
         }
 
     def _timeouts(self) -> tuple[float, float]:
-        """(connect, read) timeouts for requests."""
-        return (self.settings.connect_timeout_s, self.settings.read_timeout_s)
+        """(connect, read) timeouts for requests, shortened so one attempt cannot outlive the URL's deadline."""
+        remaining = max(self._context().deadline - self._clock(), 0.1)
+        return (min(self.settings.connect_timeout_s, remaining), min(self.settings.read_timeout_s, remaining))
 
     def _session(self) -> requests.Session:
         """This thread's Session (requests sessions are not documented as thread-safe)."""

@@ -59,6 +59,19 @@ def html(text: str, *, charset: str | None = "utf-8", status: int = 200, **heade
     return Reply(status, body, {"Content-Type": content_type, **{k.replace("_", "-"): v for k, v in headers.items()}})
 
 
+class _QuietHTTPServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer that stays silent when a client hangs up first (the tests do that on purpose)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1 with configurable routes; a context manager."""
 
@@ -77,8 +90,7 @@ class LoopbackServer:
         self._stopping = threading.Event()
         self._in_flight = 0
         self.max_in_flight = 0
-        self._httpd = ThreadingHTTPServer((host, 0), self._handler_class())
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietHTTPServer((host, 0), self._handler_class())
         self._thread: threading.Thread | None = None
 
     # -- configuration and inspection --

@@ -161,3 +161,18 @@ def test_breaker_threshold_is_configurable(make_fetcher, failures):
     fetcher.fetch(f"http://127.0.0.1:{port}/x")
 
     assert len(fetcher.request_starts) == failures
+
+
+def test_a_host_that_accepts_but_never_answers_is_marked_down(server, make_fetcher):
+    server.route("/a", Reply(hang=True))
+    server.route("/b", html(PAGE))
+    settings = fast_settings(read_timeout_s=0.2, max_retries=4, circuit_breaker_failures=2)
+    fetcher = make_fetcher(settings)
+
+    first = fetcher.fetch(server.url("/a"))
+    second = fetcher.fetch(server.url("/b"))
+
+    assert first.outcome == "timeout"
+    assert first.attempts == 2
+    assert second.outcome == "host_down"
+    assert server.count("/b") == 0

@@ -161,3 +161,17 @@ def test_proxy_for_reads_the_environment(monkeypatch):
     assert proxy_for("https://adilet.zan.kz/rus/docs/Z1") == "http://proxy.example:3128"
     assert proxy_for("https://old.adilet.zan.kz/rus/docs/Z1") is None
     assert proxy_for("http://adilet.zan.kz/rus/docs/Z1") is None
+
+
+def test_connected_peer_is_checked_even_when_resolution_looked_public(server, make_fetcher):
+    # The policy's own lookup is told the host is public; the real connection goes to loopback.
+    # This is the DNS-rebinding case: the socket's peer address is checked before the body is read.
+    server.route("/doc", html(PAGE))
+    settings = fast_settings(allow_private_addresses=False, respect_robots=False)
+    fetcher = make_fetcher(settings, resolver=_resolver_returning("93.184.215.14"))
+
+    outcome = fetcher.fetch(server.url("/doc"))
+
+    assert outcome.outcome == "address_refused"
+    assert "connected peer" in (outcome.error_message or "")
+    assert outcome.body is None
