@@ -124,6 +124,9 @@ class MemberMention:
 
 
 def _clean_name(raw: str) -> str:
+    # In running prose the name is the last clause before the code: "...signed; the Netherlands".
+    raw = re.split(r"[;:()\[\]]|,|\.\s+(?=[A-Za-z])|\s[—–-]\s", raw)[-1]
+    raw = re.sub(r"^(?:\s*\b[a-z][\w'’]*\b)+\s*(?=[A-Z\u00C0-\u024F])", "", raw.strip())
     name = _CONNECTOR_RE.sub("", raw)
     name = _LEADING_LABEL_RE.sub("", name)
     name = _NAME_TAIL_RE.sub("", name).strip()
@@ -227,12 +230,14 @@ class DatedGroups:
     by_member: dict[int, PartialDate]
     general: list[PartialDate]
     invalid: list[str]  # texts of impossible dates
+    new_members: dict[int, str]  # members named by code here but absent from the member list
 
 
 def dates_by_member(text: str, members: list[tuple[int, str]]) -> DatedGroups:
     """Assign each date in `text` to the members named beside it; dates naming nobody apply to all."""
     patterns = [(code, member_patterns(code, name)) for code, name in members]
-    result = DatedGroups({}, [], [])
+    result = DatedGroups({}, [], [], {})
+    known = {code for code, _ in members}
     for segment in _SEGMENT_SPLIT_RE.split(text):
         if not segment.strip():
             continue
@@ -247,7 +252,16 @@ def dates_by_member(text: str, members: list[tuple[int, str]]) -> DatedGroups:
         # Members named before the first date are the ones the date is for ("Iraq (645): March 24,
         # 1959"); a name after it is prose ("June 18, 1890 - Germany declined to renew").
         first_date = use[0].start
-        named = [code for code, pos in members_named(_strip_dates(segment, dates), patterns) if pos < first_date]
+        blanked = _strip_dates(segment, dates)
+        named = [code for code, pos in members_named(blanked, patterns) if pos < first_date]
+        # "Accession of Turkey (640): 2/18/1952" when Q4 forgot Turkey: a member all the same.
+        prev = 0
+        for m in _PAREN_CODE_RE.finditer(blanked[:first_date]):
+            code = int(m.group(1))
+            if code not in known and code not in named:
+                named.append(code)
+                result.new_members.setdefault(code, _clean_name(blanked[prev : m.start()]))
+            prev = m.end()
         if named:
             for code in named:
                 result.by_member.setdefault(code, valid[0])

@@ -649,8 +649,8 @@ def _fill_fields(sheet: Codesheet, lines_text: str) -> None:
     # Members named in Q3 but missing from Q4 are still members (accession lines).
     for code in sig.by_member:
         if code not in seen:
-            seen[code] = ""
-            member_list.append((code, ""))
+            seen[code] = sig.new_members.get(code, "")
+            member_list.append((code, seen[code]))
             if not is_known_ccode(code):
                 warn(f"question 3: COW code {code} is not in the COW state list")
     default_entry = sig.general[0] if sig.general else None
