@@ -559,9 +559,16 @@ def render_report(
 
     `previous` is the previous run's state JSON (or its HTML page, whose JSON sits beside it);
     without it the last state written into `out_dir` is used. `snapshot_root` is the raw snapshot
-    store that relative snapshot paths in the warehouse are relative to.
+    store (default: the `snapshots` folder beside the warehouse, where `status` keeps them).
     """
     as_of = as_of or dt.date.today()
+    if snapshot_root is None:
+        try:
+            from atop_pipeline.sources.commands import snapshot_root as default_snapshot_root
+
+            snapshot_root = default_snapshot_root(Path(warehouse_path))
+        except ImportError:
+            snapshot_root = Path(warehouse_path).parent / "snapshots"
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse_path), read_only=True)
