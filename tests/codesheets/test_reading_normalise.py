@@ -253,3 +253,13 @@ def test_vertical_tab_manual_line_breaks_split_lines_like_form_feeds_without_a_p
     sheet = read_sheet(b"3. Signature date(s):\x0bNovember 11, 2013\n4. Members:\n", "s.txt")
     assert sheet.lines == ("3. Signature date(s):", "November 11, 2013", "4. Members:")
     assert sheet.line_numbers == (1, 1, 2)
+
+
+def test_running_header_without_form_feeds_is_found_at_the_page_number_breaks() -> None:
+    body: list[str] = []
+    for p in range(4):
+        body += ["Kazakhstan–Russia, 2013", *_answers(4, 4 * p + 1), f"Page {p + 1}"]
+    lines, _, notes = normalise_lines("\n".join(body))
+    assert lines.count("Kazakhstan–Russia, 2013") == 1
+    assert not any(line.startswith("Page ") for line in lines)
+    assert any("'Kazakhstan–Russia, 2013' (3 time(s))" in note for note in notes)
