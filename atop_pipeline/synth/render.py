@@ -598,7 +598,10 @@ def render_sheet(
     answers[17] = "N/A" if not row["cowid"] else rng.choice(("Defense Pact", "Entente", "Neutrality/Nonaggression"))
     obligations = []
     for t in types:
-        obligations.append(f"{_TYPE_HEADINGS[t]}:\n{_quote(rng, _OBLIGATION_QUOTES[t])}")
+        quote = _OBLIGATION_QUOTES[t]
+        if len(ccodes) > 2:  # a multilateral treaty speaks of "the other Parties"
+            quote = quote.replace("the other Party", "the other Parties")
+        obligations.append(f"{_TYPE_HEADINGS[t]}:\n{_quote(rng, quote)}")
     answers[18] = "\n\n".join(obligations) if obligations else "None."
     answers[19] = _coded(row, "conditio", rng, quote=False)
     answers[20] = "N/A" if _int(row["conditio"]) != 1 else "Obligations apply only if a party is attacked."
