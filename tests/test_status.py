@@ -376,3 +376,15 @@ def test_verdict_summary_has_the_status_json_fields(verdict_6070: InForceVerdict
                 "source_status", "disagreements", "warnings"):
         assert key in summary
     assert isinstance(summary["warnings"], list)
+
+
+def test_fixed_term_lapsing_after_the_claim_is_expired_without_disagreement() -> None:
+    duration = DurationTerms(1, 96, 0, 0, 0, None, 0)  # lapsed 2021-11-11, after the 2020 claim
+    v = assess(sheet_6070(duration=duration, answers=[]), [], None, AS_OF)
+    assert (v.verdict, v.term_end, v.disagreements) == ("expired", dt.date(2021, 11, 11), [])
+
+
+def test_termination_date_after_as_of_means_in_force_then() -> None:
+    claim = TerminationClaim("terminated", PartialDate(2030, 1, 1, "1/1/2030"), "Terminates 1/1/2030")
+    v = assess(sheet_6070(termination=claim), [], None, AS_OF)
+    assert (v.sheet_claim, v.verdict) == ("terminated", "in_force")

@@ -65,10 +65,25 @@ def _body_for(outcome: FetchOutcome, fetcher: object) -> bytes | None:
 
 
 def read_outcome(outcome: FetchOutcome, body: bytes | None) -> SourceReading | None:
-    """The reading of an outcome's bytes, or None when it has no page to read."""
+    """The reading of an outcome's bytes, or None when it has no page to read.
+
+    A reader that fails on odd bytes must not stop the batch: the page is then read by the generic
+    reader, and the failure is named in the reading's evidence.
+    """
     if body is None or outcome.outcome not in READABLE_OUTCOMES | {"spa_shell"}:
         return None
-    return read_source(outcome.url, body, outcome.headers, snapshot_id=outcome.snapshot_id)
+    headers = outcome.headers
+    try:
+        return read_source(outcome.url, body, headers, snapshot_id=outcome.snapshot_id)
+    except Exception as exc:  # noqa: BLE001 - errors are values where a batch must go on
+        from atop_pipeline.sources.readers.generic import read_generic
+
+        try:
+            generic = read_generic(outcome.url, body, headers, snapshot_id=outcome.snapshot_id)
+        except Exception:  # noqa: BLE001
+            return None
+        return dataclasses.replace(generic, evidence_text=f"site reader failed ({type(exc).__name__}: {exc}); "
+                                                          "read with the generic reader")
 
 
 def _fetch_one_with_fallback(url: str, outcome: FetchOutcome, fetcher: object) -> list[Document]:

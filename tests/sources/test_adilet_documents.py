@@ -136,3 +136,17 @@ def test_loopback_shell_then_old_host_through_a_proxy(monkeypatch: pytest.Monkey
     assert [(o.outcome, o.fetched_via) for o, _ in docs] == [("spa_shell", "proxy"), ("ok", "old.adilet.zan.kz")]
     assert docs[1][1] is not None and docs[1][1].status_norm == "in_force"
 
+
+
+def test_reader_failure_falls_back_to_the_generic_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    import atop_pipeline.sources.documents as documents
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("unexpected markup")
+
+    monkeypatch.setattr(documents, "read_source", broken)
+    docs = fetch_source_documents([Z_URL], FakeFetcher({Z_URL: outcome(Z_URL, PAGE)}))
+    reading = docs[0][1]
+    assert reading is not None
+    assert (reading.reader, reading.status_norm) == ("generic", "unknown")
+    assert "unexpected markup" in reading.evidence_text

@@ -218,3 +218,56 @@ def test_reading_row_is_json_safe(repealed_order: SourceReading) -> None:
     row = reading_row(repealed_order)
     assert row["repeal_date"] == "2025-06-10"
     json.dumps(row)
+
+
+def test_footnote_repealing_one_paragraph_is_not_a_repeal_of_the_act() -> None:
+    body = (FIXTURES / "adilet_V1600014592_rus_status_upd.html").read_bytes()
+    body = body.replace(
+        "Сноска. Пункт 1 с изменением, внесенным".encode(),
+        "Сноска. Пункт 2 утратил силу приказом Министра национальной экономики РК от 01.02.2018 № 5; пункт 1 с изменением, внесенным".encode(),
+    )
+    r = read_source("https://adilet.zan.kz/rus/docs/V1600014592", body)
+    assert (r.status_norm, r.repeal_date) == ("in_force", None)
+
+
+@pytest.mark.parametrize(
+    ("footnote", "expected"),
+    [
+        ("(2013 жылғы 30 шілдеде күшіне енді - Қазақстан Республикасының халықаралық шарттары бюллетені, 2013 ж., № 6, 57-құжат)",
+         dt.date(2013, 7, 30)),
+        ("*(Entered into force on July 28, 2001 - Bulletin of International Treaties of the Republic of Kazakhstan, 2002, No. 2, art. 27)",
+         dt.date(2001, 7, 28)),
+        ("(Official website of the Ministry of Foreign Affairs of the Republic of Kazakhstan - Entered into force on 18.11.1997)",
+         dt.date(1997, 11, 18)),
+        ("(Вступило в силу 5 марта 2015 года - Бюллетень международных договоров РК, 2015 г., № 3, ст. 20)",
+         dt.date(2015, 3, 5)),
+    ],
+)
+def test_entry_into_force_footnote_forms_are_read(footnote: str, expected: dt.date) -> None:
+    body = (FIXTURES / "adilet_Z1400000246_rus_status_new.html").read_bytes()
+    old = "(Вступил в силу 21 декабря 2014 года - Бюллетень международных договоров РК, 2015 г., № 1, ст. 2)"
+    assert old.encode() in body
+    assert read_source(Z_URL, body.replace(old.encode(), footnote.encode())).entry_into_force_date == expected
+
+
+def test_kazakh_repeal_with_a_concrete_effective_date() -> None:
+    body = (FIXTURES / "adilet_V1600014606_kaz_status_yts.html").read_bytes()
+    body = body.replace(
+        "(алғашқы ресми жарияланған күнінен кейін күнтізбелік он күн өткен соң қолданысқа енгізіледі)".encode(),
+        "(2025 жылғы 1 шілдеден бастап қолданысқа енгізіледі)".encode(),
+    )
+    r = read_source("https://adilet.zan.kz/kaz/docs/V1600014606", body)
+    assert (r.repeal_date, r.repeal_effective_date) == (dt.date(2025, 6, 10), dt.date(2025, 7, 1))
+
+
+def test_truncated_page_still_gives_its_header() -> None:
+    body = (FIXTURES / "adilet_Z1400000246_rus_status_new.html").read_bytes()
+    cut = body[: body.index(b"<article>") + 200]
+    r = read_source(Z_URL, cut)
+    assert (r.status_class, r.status_norm, r.act_number) == ("status_new", "in_force", "246-V ЗРК")
+
+
+@pytest.mark.parametrize("body", [b"", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", bytes(range(256)) * 40])
+def test_non_html_bytes_read_as_unknown_without_raising(body: bytes) -> None:
+    r = read_source(Z_URL, body)
+    assert r.status_norm == "unknown"

@@ -48,6 +48,13 @@ _REPEAL = re.compile(
     re.IGNORECASE,
 )
 # «(вводится в действие с 1 июля 2021 года)», kaz «(… бастап қолданысқа енгізіледі)», eng "(enters into force …)"
+# A footnote repeals the whole act only when the repeal is its first words («Сноска. Утратил силу …»);
+# «Сноска. Пункт 5 утратил силу …» repeals one provision of an act that stays in force.
+_NOTE_REPEAL = re.compile(
+    r"^\s*(?:Сноска|Ескерту|Footnote|Note)\s*\.?\s*(?:Утратил[аои]?\s+силу|Күші\s+жойылды|"
+    r"(?:Lost|Has\s+lost)\s+(?:its\s+)?force|Repealed|Became\s+invalid|Invalidated)",
+    re.IGNORECASE,
+)
 _EFFECTIVE_PAREN = re.compile(
     r"\(([^()]*(?:вво(?:дит|дят)ся\s+в\s+действие|вступает\s+в\s+силу|қолданысқа\s+енгізіл|"
     r"enters?\s+into\s+force|shall\s+be\s+enforced|comes?\s+into\s+effect)[^()]*)\)",
@@ -175,7 +182,7 @@ def _repeal(header_sentences: list[str], notes: list[str]) -> tuple[dt.date | No
             effective = eff or effective
             evidence.append(sentence)
     for note in notes:
-        if not _REPEAL.search(note):
+        if not _NOTE_REPEAL.search(note):
             continue
         if repeal_date is None:
             repeal_date = first_date(_strip_parens(note))
