@@ -189,7 +189,7 @@ class FetchOutcome:
     size: int | None = None
     body: bytes | None = None
     fetched_via: str = "direct"  # "direct", "proxy", or a fallback host chosen by the caller
-    attempts: int = 0
+    attempts: int = 0  # requests sent for this URL: retries and redirect hops, not robots.txt
     elapsed_s: float = 0.0
     error_message: str | None = None
     previous_sha256: str | None = None  # sha256 of the last ok snapshot of the same URL
@@ -915,7 +915,7 @@ class PoliteFetcher:
 
     def _to_outcome(self, url: str, hop: _Hop, fetched_at: dt.datetime, attempts: int, elapsed: float) -> FetchOutcome:
         """Turn the last hop into the recorded outcome, classifying status and content type."""
-        content_type = hop.headers.get("Content-Type") or hop.headers.get("content-type")
+        content_type = next((v for k, v in hop.headers.items() if k.lower() == "content-type"), None)
         outcome, error = hop.outcome, hop.error
         if outcome is None:
             status = hop.status or 0

@@ -12,6 +12,9 @@ from atop_pipeline.sources.store import SnapshotStore
 from tests.sources.conftest import fast_settings
 from tests.sources.server import LoopbackServer, Reply, closed_port, html
 
+# Tests here use a loopback server; a hang must fail fast, not after the global 600 s.
+pytestmark = pytest.mark.timeout(60)
+
 PAGE = "<html><body>ok</body></html>"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

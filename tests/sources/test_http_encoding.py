@@ -7,6 +7,9 @@ import pytest
 from atop_pipeline.sources.http import detect_encoding
 from tests.sources.server import Reply
 
+# Tests here use a loopback server; a hang must fail fast, not after the global 600 s.
+pytestmark = pytest.mark.timeout(60)
+
 RUSSIAN = (
     "<html><head><title>О ратификации Договора между Республикой Казахстан и Российской Федерацией"
     "</title></head><body><h1>О ратификации Договора между Республикой Казахстан и Российской Федерацией "

@@ -14,6 +14,9 @@ from atop_pipeline.sources.http import FetchSettings
 from tests.sources.conftest import fast_settings
 from tests.sources.server import LoopbackServer, Reply, html
 
+# Tests here use a loopback server; a hang must fail fast, not after the global 600 s.
+pytestmark = pytest.mark.timeout(60)
+
 PAGE = "<html><head><title>Закон</title></head><body><h1>О ратификации</h1></body></html>"
 
 

@@ -8,6 +8,9 @@ from atop_pipeline.sources.http import FetchSettings
 from tests.sources.conftest import fast_settings
 from tests.sources.server import Reply, closed_port, html
 
+# Tests here use a loopback server; a hang must fail fast, not after the global 600 s.
+pytestmark = pytest.mark.timeout(60)
+
 PAGE = "<html><body>ok</body></html>"
 
 

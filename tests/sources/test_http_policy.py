@@ -10,6 +10,9 @@ from atop_pipeline.sources.addresses import AddressPolicy, check_address, check_
 from tests.sources.conftest import fast_settings
 from tests.sources.server import LoopbackServer, Reply, html
 
+# Tests here use a loopback server; a hang must fail fast, not after the global 600 s.
+pytestmark = pytest.mark.timeout(60)
+
 PAGE = "<html><body><h1>Договор</h1></body></html>"
 ONLY_127 = dict(allow_private_addresses=False, allowed_networks=("127.0.0.0/8",))
 

@@ -11,6 +11,9 @@ from atop_pipeline.sources.http import FetchOutcome
 from atop_pipeline.sources.store import SnapshotStore, SnapshotStoreError
 from tests.sources.server import Reply, html
 
+# Tests here use a loopback server; a hang must fail fast, not after the global 600 s.
+pytestmark = pytest.mark.timeout(60)
+
 URL = "http://adilet.zan.kz/rus/docs/Z1400000246"
 
 
