@@ -460,8 +460,10 @@ def _remove_page_numbers(lines: list[_Line], pages: int, notes: list[str]) -> li
         for i, kind, n, m in candidates:
             if i in edge:
                 groups[(kind, n - lines[i].page, m)].append(i)
+        # Real page numbers are on (nearly) every page; two answers that happen to agree are not.
+        needed = max(2, pages // 2)
         for members in groups.values():
-            if len({lines[i].page for i in members}) >= 2:
+            if len({lines[i].page for i in members}) >= needed:
                 chosen.update(members)
 
     # Runs n, n+1, n+2 ... of the same form, each at least a page apart.

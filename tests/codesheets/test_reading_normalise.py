@@ -263,3 +263,12 @@ def test_running_header_without_form_feeds_is_found_at_the_page_number_breaks() 
     assert lines.count("Kazakhstan–Russia, 2013") == 1
     assert not any(line.startswith("Page ") for line in lines)
     assert any("'Kazakhstan–Russia, 2013' (3 time(s))" in note for note in notes)
+
+
+def test_two_bare_answers_at_page_edges_on_a_long_document_are_not_page_numbers() -> None:
+    pages = [_answers(4, 4 * p + 1) for p in range(8)]
+    pages[2].insert(0, "3")  # offset 1 from page index 2 ...
+    pages[5].insert(0, "6")  # ... and from page index 5: agreeing by chance
+    lines, _, notes = normalise_lines(_pages(*pages))
+    assert "3" in lines and "6" in lines
+    assert notes == ()
