@@ -46,7 +46,8 @@ _LINE_BREAK_BYTES_RE = re.compile(rb"\r\n|\r|\n")
 # which is also where cp1252 keeps its accented letters; everything else a space. Counting class
 # pairs with bytes.count is far faster than regular expressions over the raw bytes.
 _LETTER_CLASSES = bytes(
-    ord("a") if chr(b).isascii() and chr(b).isalpha() else ord("H") if b >= 0xC0 or b in (0xA8, 0xB8) else ord(" ")
+    ord("a") if chr(b).isascii() and chr(b).isalpha() else ord("H") if b >= 0xC0 or b in (0xA8, 0xB8)
+    else ord(" ")
     for b in range(256)
 )
 

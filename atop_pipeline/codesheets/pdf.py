@@ -49,7 +49,8 @@ def extract_pdf_text(data: bytes) -> str:
     except FileNotDecryptedError:
         raise PdfProblem("encrypted_pdf", "PDF is password-protected; save an unprotected copy") from None
     except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged input; a batch must go on
-        raise PdfProblem("corrupt_pdf", f"PDF is damaged and cannot be read ({type(exc).__name__}: {exc})") from None
+        reason = f"PDF is damaged and cannot be read ({type(exc).__name__}: {exc})"
+        raise PdfProblem("corrupt_pdf", reason) from None
     if not pages:
         raise PdfProblem("corrupt_pdf", "PDF has no pages")
     if not any(page.strip() for page in pages):

@@ -103,7 +103,8 @@ def _walk(root: Path, real_root: Path) -> list[tuple[str, Path | SheetError]]:
                 entries = list(scan)
         except OSError as exc:
             rel = prefix.rstrip("/") or "."
-            found.append((rel, _read_error(rel, "unreadable_folder", f"folder cannot be listed ({exc.strerror})")))
+            problem = _read_error(rel, "unreadable_folder", f"folder cannot be listed ({exc.strerror})")
+            found.append((rel, problem))
             continue
         for entry in entries:
             if entry.name.startswith("."):
@@ -116,7 +117,8 @@ def _walk(root: Path, real_root: Path) -> list[tuple[str, Path | SheetError]]:
             elif entry.is_file(follow_symlinks=False):
                 found.append((rel, Path(entry.path)))
             else:
-                found.append((rel, _read_error(rel, "not_a_sheet_file", "is a special file (device, pipe or socket), not a codesheet; skipped")))
+                what = "special file (device, pipe or socket), not a codesheet; skipped"
+                found.append((rel, _read_error(rel, "not_a_sheet_file", what)))
     found.sort(key=lambda item: item[0])
     return found
 
@@ -126,16 +128,20 @@ def _symlink_entry(link: Path, rel: str, real_root: Path) -> list[tuple[str, Pat
     try:
         target = link.resolve(strict=True)
     except (OSError, RuntimeError):
-        return [(rel, _read_error(rel, "broken_symlink", "is a symbolic link to nothing (broken or looping); skipped"))]
+        what = "symbolic link is broken or loops; skipped"
+        return [(rel, _read_error(rel, "broken_symlink", what))]
     if not target.is_relative_to(real_root):
-        return [(rel, _read_error(rel, "symlink_outside_root", "is a symbolic link to a file outside the batch folder; not read"))]
+        what = "symbolic link points outside the batch folder; not read"
+        return [(rel, _read_error(rel, "symlink_outside_root", what))]
     if target.is_dir():
         # Its files are reached through the real folder; following it could only duplicate or loop.
         return []
     return [(rel, link)]
 
 
-def _read_file(path: Path, rel: str, max_file_bytes: int, max_archive_bytes: int) -> Iterator[RawInput | SheetError]:
+def _read_file(
+    path: Path, rel: str, max_file_bytes: int, max_archive_bytes: int
+) -> Iterator[RawInput | SheetError]:
     """A sheet file as RawInput, an archive expanded, anything else a SheetError."""
     suffix = PurePosixPath(rel).suffix.lower()
     if suffix == ARCHIVE_SUFFIX:
@@ -147,7 +153,7 @@ def _read_file(path: Path, rel: str, max_file_bytes: int, max_archive_bytes: int
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            yield _read_error(rel, "not_a_sheet_file", "is not a regular file; skipped")
+            yield _read_error(rel, "not_a_sheet_file", "not a regular file; skipped")
             return
         if info.st_size > max_file_bytes:
             yield _too_large(rel, info.st_size, max_file_bytes)
@@ -163,12 +169,15 @@ def _read_file(path: Path, rel: str, max_file_bytes: int, max_archive_bytes: int
     yield RawInput(rel, data)
 
 
-def _iter_zip(path: Path, label: str, max_file_bytes: int, max_archive_bytes: int) -> Iterator[RawInput | SheetError]:
+def _iter_zip(
+    path: Path, label: str, max_file_bytes: int, max_archive_bytes: int
+) -> Iterator[RawInput | SheetError]:
     """Members of a zip archive that are sheets, read in memory (never extracted to disk)."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        yield _read_error(label, "corrupt_zip", f"is not a readable ZIP archive ({exc}); nothing in it was read")
+        what = f"file is not a readable ZIP archive ({exc}); nothing in it was read"
+        yield _read_error(label, "corrupt_zip", what)
         return
     with archive:
         members = sorted((m for m in archive.infolist() if not m.is_dir()), key=lambda m: m.filename)
@@ -180,7 +189,7 @@ def _iter_zip(path: Path, label: str, max_file_bytes: int, max_archive_bytes: in
                 yield _read_error(
                     f"{label}!{name}",
                     "unsafe_zip_member",
-                    "is an archive member with an absolute path or '..' in its name; refused",
+                    "archive member has an absolute path or '..' in its name; refused",
                 )
                 continue
             parts = [p for p in parts if p not in ("", ".")]
@@ -189,13 +198,15 @@ def _iter_zip(path: Path, label: str, max_file_bytes: int, max_archive_bytes: in
             rel = f"{label}!{'/'.join(parts)}"
             suffix = PurePosixPath(parts[-1]).suffix.lower()
             if suffix == ARCHIVE_SUFFIX:
-                yield _read_error(rel, "nested_zip", "is a ZIP archive inside a ZIP archive; unpack it first (not read)")
+                what = "ZIP archive inside a ZIP archive; unpack it first (not read)"
+                yield _read_error(rel, "nested_zip", what)
                 continue
             if suffix not in SHEET_SUFFIXES:
                 yield _not_a_sheet(rel)
                 continue
             if member.flag_bits & 0x1:
-                yield _read_error(rel, "encrypted_zip_member", "is password-protected inside the archive; not read")
+                what = "archive member is password-protected; not read"
+                yield _read_error(rel, "encrypted_zip_member", what)
                 continue
             if member.file_size > max_file_bytes:
                 yield _too_large(rel, member.file_size, max_file_bytes)
@@ -204,7 +215,8 @@ def _iter_zip(path: Path, label: str, max_file_bytes: int, max_archive_bytes: in
                 yield _read_error(
                     rel,
                     "zip_too_large",
-                    f"would take the archive past {max_archive_bytes:,} bytes uncompressed (a zip bomb?); not read",
+                    f"archive member would take the archive past {max_archive_bytes:,} bytes "
+                    "uncompressed (a zip bomb?); not read",
                 )
                 continue
             try:
@@ -212,8 +224,8 @@ def _iter_zip(path: Path, label: str, max_file_bytes: int, max_archive_bytes: in
                 # make this read more than file_size (<= max_file_bytes) bytes.
                 with archive.open(member) as handle:
                     data = handle.read(max_file_bytes + 1)
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
-                yield _read_error(rel, "corrupt_zip", f"is a damaged archive member ({exc}); not read")
+            except _ZIP_MEMBER_ERRORS as exc:
+                yield _read_error(rel, "corrupt_zip", f"archive member is damaged ({exc}); not read")
                 continue
             if len(data) > max_file_bytes:
                 yield _too_large(rel, None, max_file_bytes)
@@ -222,19 +234,29 @@ def _iter_zip(path: Path, label: str, max_file_bytes: int, max_archive_bytes: in
             yield RawInput(rel, data)
 
 
+# What zipfile/zlib raise on a damaged, truncated or unsupported member.
+_ZIP_MEMBER_ERRORS = (
+    zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError, ValueError
+)
+
+
 def _read_error(source_file: str, error: str, what: str, sha256: str | None = None) -> SheetError:
     """A stage-"read" SheetError whose message starts with the file name."""
-    return SheetError(source_file=source_file, sha256=sha256, stage="read", error=error, message=f"{source_file}: {what}")
+    return SheetError(
+        source_file=source_file, sha256=sha256, stage="read", error=error, message=f"{source_file}: {what}"
+    )
 
 
 def _not_a_sheet(rel: str) -> SheetError:
     expected = " or ".join(SHEET_SUFFIXES)
-    return _read_error(rel, "not_a_sheet_file", f"is not a codesheet file (expected {expected}, or a {ARCHIVE_SUFFIX} of them); skipped")
+    what = f"file is not a codesheet (expected {expected}, or a {ARCHIVE_SUFFIX} of them); skipped"
+    return _read_error(rel, "not_a_sheet_file", what)
 
 
 def _too_large(rel: str, size: int | None, limit: int) -> SheetError:
     shown = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
-    return _read_error(rel, "file_too_large", f"file is {shown}, over the {limit:,}-byte limit for one codesheet; not read")
+    what = f"file is {shown}, over the {limit:,}-byte limit for one codesheet; not read"
+    return _read_error(rel, "file_too_large", what)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -291,7 +313,7 @@ def read_sheet(data: bytes, source_file: str) -> SheetText:
 # Normalisation
 # --------------------------------------------------------------------------------------------------
 
-_UNICODE_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_UNICODE_SPACES = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
 _INVISIBLES = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters and a stray BOM
 _SOFT_HYPHEN = "\u00ad"
 # Only the Latin ligatures get NFKC: applied to everything, NFKC would also rewrite "½", "™",
