@@ -48,7 +48,11 @@ def _exited_by(exit_date: PartialDate | None, cutoff: dt.date) -> bool:
 
 def _begin_date(members: list[Member]) -> PartialDate | None:
     """The date the alliance came into being: when the SECOND member signed (codebook BEGYR)."""
-    dates = sorted((m.entry for m in members if m.entry is not None), key=date_key)
+    first: dict[int, PartialDate] = {}
+    for m in members:
+        if m.entry is not None and (m.ccode not in first or date_key(m.entry) < date_key(first[m.ccode])):
+            first[m.ccode] = m.entry
+    dates = sorted(first.values(), key=date_key)
     if not dates:
         return None
     return dates[1] if len(dates) >= 2 else dates[0]

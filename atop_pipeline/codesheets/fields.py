@@ -187,16 +187,19 @@ def member_patterns(ccode: int, name: str) -> tuple[re.Pattern[str], re.Pattern[
     return code_re, name_re
 
 
-def members_named(text: str, patterns: list[tuple[int, tuple[re.Pattern[str], re.Pattern[str] | None]]]) -> list[tuple[int, int]]:
-    """(ccode, position) of members referenced in `text`: by code if any codes appear, else by name.
+def members_named(
+    text: str, patterns: list[tuple[int, tuple[re.Pattern[str], re.Pattern[str] | None]]]
+) -> list[tuple[int, int, bool]]:
+    """(ccode, position, named by code?) of members referenced in `text`.
 
-    Names may overlap ("Germany" inside "West Germany"): the longest non-overlapping match wins.
+    Codes win: if any member's code appears, only codes count. Names may overlap ("Germany"
+    inside "West Germany"): the longest non-overlapping match wins.
     """
     by_code = []
     for code, (code_re, _) in patterns:
         m = code_re.search(text)
         if m:
-            by_code.append((code, m.start()))
+            by_code.append((code, m.start(), True))
     if by_code:
         return by_code
     spans: list[tuple[int, int, int]] = []
@@ -213,7 +216,7 @@ def members_named(text: str, patterns: list[tuple[int, tuple[re.Pattern[str], re
             continue
         taken.append((start, end))
         found.setdefault(code, start)
-    return sorted(found.items(), key=lambda kv: kv[1])
+    return [(code, pos, False) for code, pos in sorted(found.items(), key=lambda kv: kv[1])]
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,7 +230,7 @@ _SEGMENT_SPLIT_RE = re.compile(r"\n|;")
 class DatedGroups:
     """Dates assigned to named members, plus dates given for everybody."""
 
-    by_member: dict[int, PartialDate]
+    by_member: dict[int, list[PartialDate]]  # in order of appearance; several = several spells
     general: list[PartialDate]
     invalid: list[str]  # texts of impossible dates
     new_members: dict[int, str]  # members named by code here but absent from the member list
@@ -249,14 +252,15 @@ def dates_by_member(text: str, members: list[tuple[int, str]]) -> DatedGroups:
         valid = [d.value for d in use if d.value is not None]
         if not valid:
             continue
-        # Members named before the first date are the ones the date is for ("Iraq (645): March 24,
-        # 1959"); a name after it is prose ("June 18, 1890 - Germany declined to renew").
+        # A member named by code is what the date is for, wherever it stands ("Iraq (645): March
+        # 24, 1959", "8 June 1815: Hanover (240), ..."); a bare name counts only before the date:
+        # after it, it is prose ("June 18, 1890 - Germany declined to renew").
         first_date = use[0].start
         blanked = _strip_dates(segment, dates)
-        named = [code for code, pos in members_named(blanked, patterns) if pos < first_date]
+        named = [code for code, pos, by_code in members_named(blanked, patterns) if by_code or pos < first_date]
         # "Accession of Turkey (640): 2/18/1952" when Q4 forgot Turkey: a member all the same.
         prev = 0
-        for m in _PAREN_CODE_RE.finditer(blanked[:first_date]):
+        for m in _PAREN_CODE_RE.finditer(blanked):
             code = int(m.group(1))
             if code not in known and code not in named:
                 named.append(code)
@@ -264,7 +268,9 @@ def dates_by_member(text: str, members: list[tuple[int, str]]) -> DatedGroups:
             prev = m.end()
         if named:
             for code in named:
-                result.by_member.setdefault(code, valid[0])
+                spells = result.by_member.setdefault(code, [])
+                if valid[0] not in spells:
+                    spells.append(valid[0])
         else:
             result.general.append(valid[0])
     return result

@@ -654,54 +654,56 @@ def _fill_fields(sheet: Codesheet, lines_text: str) -> None:
             if not is_known_ccode(code):
                 warn(f"question 3: COW code {code} is not in the COW state list")
     default_entry = sig.general[0] if sig.general else None
-    sheet.signature_dates = _dedupe_dates(sig.general + list(sig.by_member.values()))
+    all_entries = [d for spells in sig.by_member.values() for d in spells]
+    sheet.signature_dates = _dedupe_dates(sig.general + all_entries)
     if 3 in ans and not sheet.signature_dates:
         warn("question 3: no signature date found")
+    # A member with several signature dates has several spells (left and rejoined, or phases).
+    entries: dict[int, list[PartialDate | None]] = {
+        code: sorted(sig.by_member[code], key=fields.date_key) if code in sig.by_member else [default_entry]
+        for code, _ in member_list
+    }
 
     # Q14 termination, per member or for all
     term_text = text(14)
     term = fields.dates_by_member(term_text, member_list)
     in_effect = fields.is_in_effect_claim(term_text)
-    exits: dict[int, PartialDate] = {}
     claim: TerminationClaim | None = None
     urls14 = tuple(fields.find_urls(term_text))
     first_sentence = term_text.strip().split("\n")[0] if term_text.strip() else ""
+    general_exit: PartialDate | None = None
     if term_text.strip():
+        for bad in term.invalid:
+            warn(f"question 14: impossible date {bad!r} ignored")
         if in_effect:
             # "Still in effect as of 7/7/2020": the date is an observation, not an exit.
             as_of = term.general[0] if term.general else None
-            exits = dict(term.by_member)
             claim = TerminationClaim("in_effect", as_of, first_sentence, urls14)
-            if exits:
-                for code, d in exits.items():
-                    if code in seen:
-                        pass
         elif term.by_member or term.general:
-            for bad in term.invalid:
-                warn(f"question 14: impossible date {bad!r} ignored")
-            exits = dict(term.by_member)
-            general = term.general[0] if term.general else None
-            if general is not None:
-                for code, _ in member_list:
-                    exits.setdefault(code, general)
-            end = max(exits.values(), key=fields.date_key) if exits else general
-            claim = TerminationClaim("terminated", end, first_sentence, urls14)
+            general_exit = term.general[0] if term.general else None
+            ends = [d for spells in term.by_member.values() for d in spells] + ([general_exit] if general_exit else [])
+            claim = TerminationClaim("terminated", max(ends, key=fields.date_key), first_sentence, urls14)
         else:
-            for bad in term.invalid:
-                warn(f"question 14: impossible date {bad!r} ignored")
             claim = TerminationClaim("unknown", None, first_sentence, urls14)
     sheet.termination = claim
 
-    sheet.members = [
-        Member(
-            ccode=code,
-            name=name,
-            entry=sig.by_member.get(code, default_entry),
-            exit=exits.get(code),
-            known_to_cow=is_known_ccode(code),
-        )
-        for code, name in member_list
-    ]
+    members: list[Member] = []
+    for code, name in member_list:
+        spells = entries[code]
+        exits: list[PartialDate | None] = [None] * len(spells)
+        # Each exit closes the earliest open spell that began on or before it.
+        for exit_date in sorted(term.by_member.get(code, []) if term_text.strip() else [], key=fields.date_key):
+            for k, entry in enumerate(spells):
+                if exits[k] is None and (entry is None or fields.date_key(entry) <= fields.date_key(exit_date)):
+                    exits[k] = exit_date
+                    break
+            else:
+                warn(f"question 14: exit date {exit_date.text!r} for member {code} matches no signature date")
+        if general_exit is not None:
+            exits = [e if e is not None else general_exit for e in exits]
+        for entry, exit_date in zip(spells, exits):
+            members.append(Member(code, name, entry, exit_date, is_known_ccode(code)))
+    sheet.members = members
     for m in sheet.members:
         if m.entry is None and 3 in ans:
             warn(f"question 3: no signature date for member {m.ccode}")
