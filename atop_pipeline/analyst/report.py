@@ -142,7 +142,8 @@ _SQL_PUBLISHED_SPANS = "SELECT begyr, endyr FROM published_atop_alliances"
 _SQL_PARSED_SPANS = "SELECT begyr, endyr FROM alliances"
 _SQL_ALLIANCE_IDS = "SELECT atopid FROM alliances ORDER BY atopid"
 _SQL_CURRENT_VERDICTS = """
-    SELECT atopid, verdict, sheet_claim, sheet_claim_date, source_status, term_end, next_notice_deadline, as_of
+    SELECT atopid, verdict, sheet_claim, sheet_claim_date, source_status, term_end, next_notice_deadline, as_of,
+           json_extract_string(warnings_json, '$[*].kind') AS warnings
     FROM current_in_force ORDER BY atopid"""
 # Only the disagreements of each alliance's current verdict; Q14 is the sheet's termination answer.
 _SQL_DISAGREEMENTS = """
@@ -204,6 +205,9 @@ def gather(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, warehouse: str, sn
     if "current_in_force" in rel:
         data.verdict_rows = _rows(con, _SQL_CURRENT_VERDICTS)
         data.verdicts = {int(r["atopid"]): str(r["verdict"]) for r in data.verdict_rows}
+        for r in data.verdict_rows:
+            r["warnings"] = ", ".join(str(w).replace("_", " ") for w in (r.get("warnings") or []))
+        data.counts["stale sheet claims"] = sum("stale claim" in r["warnings"] for r in data.verdict_rows)
     if "in_force_disagreements" in rel:
         data.disagreements = _disagreements(con, snapshot_root, out_dir)
         for atopid, question in sorted({(d.atopid, d.question) for d in data.disagreements}):
@@ -405,7 +409,7 @@ main{max-width:1100px;margin:0 auto;padding:1rem 2rem 3rem}
 section{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:1rem 1.4rem;margin:1.2rem 0}
 h2{font-size:1.15rem;margin:.2rem 0 .8rem}
 .cards{display:flex;flex-wrap:wrap;gap:.8rem}
-.card{flex:1 1 140px;background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:.7rem 1rem}
+.card{flex:1 1 110px;background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:.7rem 1rem}
 .card b{display:block;font-size:1.6rem}.card span{color:#57606a;font-size:.85rem}
 table{border-collapse:collapse;width:100%;font-size:.88rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eaecef;vertical-align:top}
@@ -475,8 +479,9 @@ def render_html(data: ReportData, changes: Changes) -> str:
                      ([f'<span class="verdict">{_e(v)}</span>', f'<span class="num">{c}</span>', f"{100 * c / total:.0f}%"] for v, c in counts))
             + "</div></div>"
         )
-        detail_cols = ["atopid", "verdict", "sheet_claim", "sheet_claim_date", "source_status", "term_end", "next_notice_deadline"]
-        verdict_body += "<details><summary>Verdict per alliance</summary>" + _table(
+        detail_cols = ["atopid", "verdict", "sheet_claim", "sheet_claim_date", "source_status", "term_end", "next_notice_deadline", "warnings"]
+        # a short list is worth showing; a long one stays folded
+        verdict_body += f"<details{' open' if len(data.verdict_rows) <= 30 else ''}><summary>Verdict per alliance</summary>" + _table(
             "verdict-detail-table", [c.replace("_", " ") for c in detail_cols], ([_e(r.get(c)) for c in detail_cols] for r in data.verdict_rows)
         ) + "</details>"
     else:

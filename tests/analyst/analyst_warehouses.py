@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -131,35 +130,33 @@ def _offline_documents(urls: list[str], store_root: Path) -> list[tuple[Any, Any
 
 
 def build_sample_warehouse(path: Path, *, as_of: dt.date = SAMPLE_AS_OF) -> Path:
-    """Ingest data/codesheets into a published warehouse at `path` and fill the source and status tables."""
+    """The pipeline's own steps on data/codesheets, with each cited source answered from a stored page.
+
+    Load, reference tables, in-force assessment and publishing are the pipeline's functions; only the
+    fetch is replaced (no network in tests): its snapshots and readings are written as the fetch
+    step would write them, with a fixed clock.
+    """
     import pandas as pd
 
-    from atop_pipeline.sources.commands import load_sheets, snapshot_root
-    from atop_pipeline.status import assess_all
-    from atop_pipeline.warehouse.db import Warehouse
-    from atop_pipeline.warehouse.load import ingest_folder
+    from atop_pipeline import pipeline
+    from atop_pipeline.codesheets.reading import iter_inputs
     from atop_pipeline.warehouse.writer import write_rows
 
-    ingest_folder(REPO / "data" / "codesheets", path)
-    sheets, _ = load_sheets(REPO / "data" / "codesheets")
-    urls = [u for s in sheets for u in s.urls]
-    documents = _offline_documents(urls, snapshot_root(path))
-    verdicts = assess_all(sheets, documents, as_of)
-    cited = Counter(u for s in sheets for u in dict.fromkeys(s.urls))
-    snapshots = [{k: v for k, v in dataclasses.asdict(o).items()} for o, _ in documents]
-    # typed values (dates as dates): the pandera models check types, not ISO text
-    readings = [dataclasses.asdict(r) for _, r in documents if r is not None]
-    status = [dataclasses.asdict(v) for v in verdicts]
-    for row in status:
-        row["computed_at"] = SAMPLE_FETCHED_AT  # a fixed clock: the doc shows no wall-clock times
-    wh = Warehouse(path)
+    wh = pipeline.open_warehouse(path)
+    pipeline.load_inputs(wh, list(iter_inputs(REPO / "data" / "codesheets")))
+    pipeline.prepare_warehouse(wh)
+    with wh.connect() as con:
+        cited = con.execute("SELECT url, count(DISTINCT atopid) FROM citations GROUP BY url ORDER BY url").fetchall()
+    documents = _offline_documents([u for u, _ in cited], pipeline.snapshot_root(wh))
+    snapshots = [dataclasses.asdict(o) for o, _ in documents]
+    readings = [dataclasses.asdict(r) for _, r in documents if r is not None]  # typed dates, as the models want
     with wh.connect() as con:
         write_rows(con, "source_documents", pd.DataFrame(
-            [{"url": u, "host": u.split("/")[2], "first_seen_at": SAMPLE_FETCHED_AT, "cited_by_count": c} for u, c in cited.items()]
+            [{"url": u, "host": u.split("/")[2], "first_seen_at": SAMPLE_FETCHED_AT, "cited_by_count": n} for u, n in cited]
         ), key=["url"])
         write_rows(con, "source_snapshots", pd.DataFrame(snapshots), key=["snapshot_id"])
         if readings:
             write_rows(con, "source_readings", pd.DataFrame(readings), key=["snapshot_id", "reader"])
-        write_rows(con, "in_force_status", pd.DataFrame(status), key=["atopid", "as_of"])
-    wh.publish()
+    pipeline.assess_status(wh, as_of=as_of)
+    pipeline.publish(wh)
     return path

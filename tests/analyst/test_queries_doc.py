@@ -14,22 +14,22 @@ import pytest
 
 from atop_pipeline.analyst.queries import extract_queries, format_table, refresh_results, run_query
 
-from analyst_warehouses import REPO, build_sample_warehouse
+from analyst_warehouses import REPO
 
 DOC = REPO / "docs" / "queries.md"
 DOC_QUERIES = extract_queries(DOC.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = build_sample_warehouse(tmp_path_factory.mktemp("sample") / "atop.duckdb")
+def doc_warehouse(sample_warehouse: Path) -> Path:
+    """The sample warehouse; with ATOP_REFRESH_QUERIES_DOC=1 the doc's tables are rewritten from it first."""
     if os.environ.get("ATOP_REFRESH_QUERIES_DOC") == "1":
-        con = duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(sample_warehouse), read_only=True)
         try:
             DOC.write_text(refresh_results(DOC.read_text(encoding="utf-8"), con), encoding="utf-8")
         finally:
             con.close()
-    return path
+    return sample_warehouse
 
 
 def test_doc_has_a_dozen_named_queries_each_with_a_result_table() -> None:
@@ -39,8 +39,8 @@ def test_doc_has_a_dozen_named_queries_each_with_a_result_table() -> None:
 
 
 @pytest.mark.parametrize("query", DOC_QUERIES, ids=[q.name for q in DOC_QUERIES])
-def test_query_returns_what_the_doc_shows(sample_warehouse: Path, query) -> None:
-    con = duckdb.connect(str(sample_warehouse), read_only=True)  # analysts read the published file
+def test_query_returns_what_the_doc_shows(doc_warehouse: Path, query) -> None:
+    con = duckdb.connect(str(doc_warehouse), read_only=True)  # analysts read the published file
     try:
         columns, rows = run_query(con, query.sql)
     finally:

@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 
 from atop_pipeline.analyst.report import compare, render_report
@@ -18,17 +19,23 @@ from analyst_warehouses import SNAPSHOT_SHA, build_hand_warehouse
 AS_OF = dt.date(2026, 11, 28)
 
 
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BeautifulSoup]:
+    """The report of the hand-built warehouse, rendered once for the tests that only read it."""
+    return _render(tmp_path_factory.mktemp("report"))
+
+
 def _render(tmp_path: Path, **kwargs) -> tuple[Path, BeautifulSoup]:
     wh = build_hand_warehouse(tmp_path / "atop.duckdb", **kwargs)
     page = render_report(wh, tmp_path / "reports", as_of=AS_OF, snapshot_root=tmp_path / "snapshots")
     return page, BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
 
 
-def test_report_writes_dated_page_latest_index_and_state(tmp_path: Path) -> None:
-    page, _ = _render(tmp_path)
-    reports = tmp_path / "reports"
-    assert page == reports / "status_2026-11-28.html"
-    assert (reports / "index.html").read_text(encoding="utf-8") == page.read_text(encoding="utf-8")
+def test_report_writes_dated_page_latest_index_and_state(page: tuple[Path, BeautifulSoup]) -> None:
+    dated, _ = page
+    reports = dated.parent
+    assert dated.name == "status_2026-11-28.html"
+    assert (reports / "index.html").read_text(encoding="utf-8") == dated.read_text(encoding="utf-8")
     state = json.loads((reports / "status_2026-11-28.json").read_text(encoding="utf-8"))
     assert state == {"as_of": "2026-11-28", "alliances": [6070], "verdicts": {"6070": "conflicting"},
                      "quarantined": ["codesheet_9999.txt"]}
@@ -43,15 +50,15 @@ def test_sheet_text_is_escaped_not_executed(tmp_path: Path) -> None:
     assert hostile in soup.find(id="sheet-6070-q14").get_text()
 
 
-def test_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
-    _, soup = _render(tmp_path)
+def test_page_loads_nothing_from_the_network(page: tuple[Path, BeautifulSoup]) -> None:
+    _, soup = page
     assert soup.find("script") is None and soup.find("link") is None and soup.find("iframe") is None
     assert [t for t in soup.find_all(src=True)] == []
     assert "@import" not in soup.find("style").get_text() and "url(" not in soup.find("style").get_text()
 
 
-def test_in_force_plot_is_inline_svg_with_both_series(tmp_path: Path) -> None:
-    _, soup = _render(tmp_path)
+def test_in_force_plot_is_inline_svg_with_both_series(page: tuple[Path, BeautifulSoup]) -> None:
+    _, soup = page
     svg = soup.find("svg", id="plot-in-force-per-year")
     assert svg is not None
     assert svg.find("title").get_text() == "Alliances in force per year"
@@ -59,15 +66,16 @@ def test_in_force_plot_is_inline_svg_with_both_series(tmp_path: Path) -> None:
     assert "published ATOP 5.1" in labels and "parsed sheets" in labels
 
 
-def test_verdicts_are_counted_by_category(tmp_path: Path) -> None:
-    _, soup = _render(tmp_path)
+def test_verdicts_are_counted_by_category(page: tuple[Path, BeautifulSoup]) -> None:
+    _, soup = page
     rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in soup.find(id="verdicts-table").tbody.find_all("tr")]
     assert rows == [["conflicting", "1", "100%"]]
     assert soup.find("svg", id="plot-verdicts") is not None
 
 
-def test_disagreement_links_to_the_sheet_answer_and_the_raw_snapshot(tmp_path: Path) -> None:
-    _, soup = _render(tmp_path)
+def test_disagreement_links_to_the_sheet_answer_and_the_raw_snapshot(page: tuple[Path, BeautifulSoup]) -> None:
+    dated, soup = page
+    tmp_path = dated.parent.parent
     row = soup.find(id="disagreements-table").tbody.find("tr")
     cells = row.find_all("td")
     assert cells[0].get_text() == "6070"
@@ -81,8 +89,8 @@ def test_disagreement_links_to_the_sheet_answer_and_the_raw_snapshot(tmp_path: P
     assert not Path(snapshot).is_absolute()
 
 
-def test_quarantined_sheets_and_unreachable_sources_are_listed(tmp_path: Path) -> None:
-    _, soup = _render(tmp_path)
+def test_quarantined_sheets_and_unreachable_sources_are_listed(page: tuple[Path, BeautifulSoup]) -> None:
+    _, soup = page
     quarantine = soup.find(id="quarantine-table").get_text(" ")
     assert "codesheet_9999.txt" in quarantine and "atopid_range" in quarantine and "alliances.atopid" in quarantine
     unreachable = soup.find(id="unreachable-table").get_text(" ")
@@ -99,8 +107,8 @@ def test_second_run_lists_what_changed(tmp_path: Path) -> None:
     assert "ATOP 6070: verdict in_force → conflicting" in " ".join(changes.split())
 
 
-def test_first_run_says_there_is_nothing_to_compare(tmp_path: Path) -> None:
-    _, soup = _render(tmp_path)
+def test_first_run_says_there_is_nothing_to_compare(page: tuple[Path, BeautifulSoup]) -> None:
+    _, soup = page
     assert "nothing to compare" in soup.find(id="changes").get_text()
 
 
@@ -126,3 +134,12 @@ def test_report_command_writes_the_page(tmp_path: Path, capsys) -> None:
     assert main(["report", "--warehouse", str(wh), "--out", str(tmp_path / "out")]) == 0
     assert (tmp_path / "out" / "index.html").is_file()
     assert main(["report", "--warehouse", str(tmp_path / "missing.duckdb"), "--out", str(tmp_path / "out")]) == 1
+
+
+def test_report_of_the_sample_warehouse_shows_the_parsed_alliance(sample_warehouse: Path, tmp_path: Path) -> None:
+    page = render_report(sample_warehouse, tmp_path / "reports", as_of=AS_OF)
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    rows = [[td.get_text(strip=True) for td in tr.find_all("td")] for tr in soup.find(id="verdicts-table").tbody.find_all("tr")]
+    assert rows == [["in_force", "1", "100%"]]
+    assert "6070" in soup.find(id="verdict-detail-table").get_text()
+    assert soup.find("svg", id="plot-in-force-per-year") is not None
