@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+import pandera.pandas as pa
+
 from atop_pipeline.schemas._checks import ATOPID_BANDS, COW_CODES, NON_COW_MEMBER_CODES, ROW_CHECKS, RowCheck
 from atop_pipeline.schemas.atop import (
     VARIABLES,
@@ -20,6 +24,7 @@ from atop_pipeline.schemas.codesheets import (
     IngestErrorSchema,
     ProvisionSchema,
     RawInputSchema,
+    ReferenceFileSchema,
 )
 from atop_pipeline.schemas.sources import (
     InForceStatusSchema,
@@ -40,6 +45,7 @@ SCHEMAS: dict[str, type] = {
     "citations": CitationSchema,
     "ingest_errors": IngestErrorSchema,
     "cow_states": CowStateSchema,
+    "reference_files": ReferenceFileSchema,
     "published_atop_alliances": PublishedAllianceSchema,
     "published_atop_members": PublishedMemberSchema,
     "source_documents": SourceDocumentSchema,
@@ -48,7 +54,16 @@ SCHEMAS: dict[str, type] = {
     "in_force_status": InForceStatusSchema,
 }
 
+
+
+@functools.cache
+def schema_of(table: str) -> pa.DataFrameSchema:
+    """The (cached) DataFrameSchema of a table's model; building one from a model is not cheap."""
+    return SCHEMAS[table].to_schema()
+
+
 __all__ = [
+    "schema_of",
     "ATOPID_BANDS",
     "COW_CODES",
     "NON_COW_MEMBER_CODES",
@@ -68,6 +83,7 @@ __all__ = [
     "PublishedAllianceSchema",
     "PublishedMemberSchema",
     "RawInputSchema",
+    "ReferenceFileSchema",
     "RowCheck",
     "SourceDocumentSchema",
     "SourceReadingSchema",

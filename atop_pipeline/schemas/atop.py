@@ -166,12 +166,14 @@ def _variable_field(name: str, *, required: bool = False) -> tuple[object, objec
     )
 
 
-def _with_variables(base: type, name: str, columns: tuple[str, ...], doc: str) -> type:
+def _with_variables(base: type, name: str, columns: tuple[str, ...], doc: str, *, check_atopid: bool = True) -> type:
     """A DataFrameModel subclass of `base` with one column per ATOP variable in `columns`."""
     annotations: dict[str, object] = {}
     attrs: dict[str, object] = {"__doc__": doc, "__module__": __name__, "__qualname__": name}
     for column in columns:
         annotation, field = _variable_field(column, required=column in ("atopid", "member"))
+        if column == "atopid" and not check_atopid:  # one report per sheet: the range is checked on alliances
+            field = pa.Field(nullable=False, description=VARIABLES["atopid"].description)
         annotations[column] = annotation
         attrs[column] = field
     attrs["__annotations__"] = annotations
@@ -306,6 +308,7 @@ MemberSchema = _with_variables(
     "MemberSchema",
     MEMBER_COLUMNS,
     "`members`: one row per member (per phase), the ATOP member-level variables, name as written.",
+    check_atopid=False,
 )
 
 

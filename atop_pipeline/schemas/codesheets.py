@@ -77,7 +77,7 @@ class CodesheetSchema(pa.DataFrameModel):
 class AnswerSchema(pa.DataFrameModel):
     """`answers`: every numbered question as printed, its answer, flag and source lines."""
 
-    atopid: Series[pd.Int64Dtype] = pa.Field(ge=1000, le=7999)
+    atopid: Series[pd.Int64Dtype] = pa.Field(description="the alliance (range checked once, on codesheets/alliances)")
     number: Series[pd.Int64Dtype] = pa.Field(ge=1, le=QUESTION_COUNT, description="question number")
     section: Series[str] = pa.Field(isin=list(SECTIONS), description="template section I..V")
     question_text: Series[str] = pa.Field(description="question as printed")
@@ -100,7 +100,7 @@ class AnswerSchema(pa.DataFrameModel):
 class ProvisionSchema(pa.DataFrameModel):
     """`provisions`: quoted treaty provisions with their article labels."""
 
-    atopid: Series[pd.Int64Dtype] = pa.Field(ge=1000, le=7999)
+    atopid: Series[pd.Int64Dtype] = pa.Field(description="the alliance (range checked once, on codesheets/alliances)")
     ordinal: Series[pd.Int64Dtype] = pa.Field(ge=0)
     question: Series[pd.Int64Dtype] = pa.Field(ge=1, le=QUESTION_COUNT)
     article: Series[str] = pa.Field(description="label as written: 'Article 5', 'Section 30'")
@@ -116,7 +116,7 @@ class ProvisionSchema(pa.DataFrameModel):
 class AllianceReferenceSchema(pa.DataFrameModel):
     """`alliance_references`: atopid -> referenced atopid. Whether the target exists is checked per batch."""
 
-    atopid: Series[pd.Int64Dtype] = pa.Field(ge=1000, le=7999)
+    atopid: Series[pd.Int64Dtype] = pa.Field(description="the alliance (range checked once, on codesheets/alliances)")
     ordinal: Series[pd.Int64Dtype] = pa.Field(ge=0)
     question: Series[pd.Int64Dtype] = pa.Field(ge=1, le=QUESTION_COUNT)
     referenced_atopid: Series[pd.Int64Dtype] = pa.Field(ge=1000, le=7999, metadata={"question": 48})
@@ -132,7 +132,7 @@ class AllianceReferenceSchema(pa.DataFrameModel):
 class CitationSchema(pa.DataFrameModel):
     """`citations`: URLs cited on the sheet, per question."""
 
-    atopid: Series[pd.Int64Dtype] = pa.Field(ge=1000, le=7999)
+    atopid: Series[pd.Int64Dtype] = pa.Field(description="the alliance (range checked once, on codesheets/alliances)")
     question: Series[pd.Int64Dtype] = pa.Field(ge=1, le=QUESTION_COUNT)
     url: Series[str] = pa.Field(str_length={"min_value": 1})
     sha256: Series[str] = pa.Field(str_matches=SHA256)
@@ -170,6 +170,21 @@ class CowStateSchema(pa.DataFrameModel):
     ccode: Series[pd.Int64Dtype] = pa.Field(ge=1, le=999, unique=True)
     state_abb: Series[str] = pa.Field()
     state_name: Series[str] = pa.Field()
+
+    class Config:
+        coerce = True
+        strict = True
+
+
+class ReferenceFileSchema(pa.DataFrameModel):
+    """`reference_files`: the reference CSV each reference table was loaded from."""
+
+    file_name: Series[str] = pa.Field(unique=True)
+    table_name: Series[str] = pa.Field(isin=["cow_states", "published_atop_alliances", "published_atop_members"])
+    sha256: Series[str] = pa.Field(str_matches=SHA256)
+    size: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    rows: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    loaded_at: Series[pd.Timestamp] = pa.Field()
 
     class Config:
         coerce = True

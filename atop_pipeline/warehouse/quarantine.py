@@ -13,7 +13,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from atop_pipeline.codesheets.model import Codesheet, SheetError
-from atop_pipeline.schemas import ROW_CHECKS, SCHEMAS
+from atop_pipeline.schemas import ROW_CHECKS, schema_of
 
 #: Column holding the question number in tables where each row belongs to one question.
 _QUESTION_COLUMN = {"answers": "number", "provisions": "question", "alliance_references": "question", "citations": "question"}
@@ -81,13 +81,12 @@ def validate_sheet_frames(
 
 def _schema_for(table: str, known_atopids: set[int]) -> pa.DataFrameSchema:
     """The table's schema; for references, plus the batch-dependent existence check."""
-    schema = SCHEMAS[table].to_schema()
+    schema = schema_of(table)
     if table == "alliance_references":
         known = frozenset(known_atopids)
         exists = pa.Check(
             lambda s: s.map(lambda v: pd.isna(v) or int(v) in known).astype(bool),
-            name="referenced_alliance_exists",
-            error="referenced ATOP ID is not in this batch, the warehouse, or the published ATOP list",
+            name="referenced_alliance_exists",  # not in this batch, the warehouse, or the published ATOP list
         )
         column = schema.columns["referenced_atopid"]
         schema = schema.update_column("referenced_atopid", checks=[*column.checks, exists])

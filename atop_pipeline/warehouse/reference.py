@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from atop_pipeline.warehouse.writer import replace_table
+from atop_pipeline.warehouse.db import utc_now
+from atop_pipeline.warehouse.writer import replace_table, write_rows
 
 #: file name -> table it fills
 REFERENCE_FILES: dict[str, str] = {
@@ -29,14 +32,21 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> pd.DataFrame:
     return con.execute("SELECT * FROM read_csv(?, all_varchar = true, header = true)", [str(path)]).df()
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path | None = None) -> dict[str, int]:
-    """Replace the reference tables from `reference_dir`; returns rows per table. Missing files are skipped."""
+def load_reference(
+    con: duckdb.DuckDBPyConnection, reference_dir: Path | None = None, *, now: dt.datetime | None = None
+) -> dict[str, int]:
+    """Replace the reference tables whose file changed; returns rows loaded per table. Missing files are skipped."""
     directory = Path(reference_dir) if reference_dir is not None else default_reference_dir()
     counts: dict[str, int] = {}
+    loaded = dict(con.execute("SELECT file_name, sha256 FROM reference_files").fetchall())
     for name, table in REFERENCE_FILES.items():
         path = directory / name
         if not path.is_file():
             continue
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if loaded.get(name) == digest:
+            continue  # same bytes as last time: reloading would change nothing
         frame = _read_csv(con, path)
         if table == "cow_states":
             # One row per spell in the COW file; the warehouse keeps one row per country code.
@@ -46,6 +56,11 @@ def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path | None = 
                 .reset_index(drop=True)
             )
         counts[table] = replace_table(con, table, frame)
+        record = pd.DataFrame([{
+            "file_name": name, "table_name": table, "sha256": digest, "size": len(data),
+            "rows": counts[table], "loaded_at": now or utc_now(),
+        }])
+        write_rows(con, "reference_files", record, key=["file_name"])
     return counts
 
 

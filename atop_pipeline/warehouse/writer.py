@@ -8,7 +8,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
-from atop_pipeline.schemas import SCHEMAS
+from atop_pipeline.schemas import SCHEMAS, schema_of
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 _INCOMING = "_write_rows_incoming"  # fixed name of the registered DataFrame
@@ -31,8 +31,13 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def validated(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> pd.DataFrame:
-    """`df` checked against the table's columns and pandera model (lazy); raises SchemaErrors on failure."""
+def validated(
+    con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, *, validate: bool = True
+) -> pd.DataFrame:
+    """`df` checked against the table's columns and pandera model (lazy); raises SchemaErrors on failure.
+
+    `validate=False` only for frames the caller has just validated with the same model (the batch load).
+    """
     _check_identifier(table, tuple(SCHEMAS), "table")
     columns = table_columns(con, table)
     extra = [c for c in df.columns if c not in columns]
@@ -43,7 +48,7 @@ def validated(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> p
         if c not in frame.columns:
             frame[c] = None  # an absent nullable column; the model rejects it if it is required
     frame = frame[columns].reset_index(drop=True)
-    return SCHEMAS[table].validate(frame, lazy=True)
+    return schema_of(table).validate(frame, lazy=True) if validate else frame
 
 
 def write_rows(
@@ -53,12 +58,13 @@ def write_rows(
     *,
     key: list[str],
     on_conflict: Literal["replace", "ignore"] = "replace",
+    validate: bool = True,
 ) -> int:
     """Validate `df`, then replace (or keep) rows with the same key and insert by column name; returns rows inserted.
 
     Runs inside the caller's transaction: it neither begins nor commits.
     """
-    frame = validated(con, table, df)
+    frame = validated(con, table, df, validate=validate)
     columns = list(frame.columns)
     keys = [_check_identifier(k, columns, "key column") for k in key]
     if frame.empty:

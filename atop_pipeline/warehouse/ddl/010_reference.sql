@@ -255,3 +255,13 @@ CREATE TABLE IF NOT EXISTS published_atop_members (
     rev5      INTEGER,
     version   VARCHAR
 );
+
+-- Which reference file each reference table was loaded from (a file is reloaded only when it changes).
+CREATE TABLE IF NOT EXISTS reference_files (
+    file_name  VARCHAR PRIMARY KEY,
+    table_name VARCHAR   NOT NULL,
+    sha256     VARCHAR   NOT NULL,
+    size       BIGINT    NOT NULL,
+    rows       BIGINT    NOT NULL,
+    loaded_at  TIMESTAMP NOT NULL
+);
