@@ -400,6 +400,10 @@ def _renewal_answer(row: dict[str, str], rng: random.Random, shared_clause: str 
         return "No."
     if shared_clause is not None:
         return f"Yes.\n\n{shared_clause}"
+    if renewlgt is None:
+        # ATOP knows renewal is provided for but not for how long (RENEWLGT missing)
+        how = "renewed automatically unless notice is given" if proren == 2 else "renewable by agreement of the Parties"
+        return f"Yes. Secondary sources report that the treaty is {how}; the length of the renewal term is unknown."
     if proren == 1:
         if renewlgt:
             body = f"This Treaty may be renewed for a further period of {duration_text(renewlgt, rng)} by agreement of the Parties."
@@ -694,7 +698,7 @@ _STRUCTURED = {3, 4, 14}  # lines the parser reads item by item: never wrapped, 
 _NUMBERISH = re.compile(r"^\W*\d+\W*$|^\d{1,2}[.,)]\s")
 
 
-def _wrap(text: str, width: int | None) -> list[str]:
+def wrap_prose(text: str, width: int | None) -> list[str]:
     """Wrap prose at `width` without leaving a lone number (page-number look-alike) or a numbered-looking line."""
     if width is None or len(text) <= width:
         return [text]
@@ -737,7 +741,7 @@ def _layout(answers: dict[int, str], tpl: Template, style: SurfaceStyle, rng: ra
             lines.append("")
         punct = style.numbering if (style.numbering != "." and rng.random() < 0.25) else "."
         qtext = _question_text(n, tpl, style, rng)
-        qlines = _wrap(f"{n}{punct} {qtext}", style.wrap_width)
+        qlines = wrap_prose(f"{n}{punct} {qtext}", style.wrap_width)
         answer = answers.get(n, "")
         ans_lines = answer.split("\n") if answer else []
         single = len(ans_lines) == 1 and len(ans_lines[0]) < 60
@@ -750,7 +754,7 @@ def _layout(answers: dict[int, str], tpl: Template, style: SurfaceStyle, rng: ra
             if n in _STRUCTURED or not al:
                 lines.append(al)
             else:
-                lines.extend(_wrap(al, style.wrap_width))
+                lines.extend(wrap_prose(al, style.wrap_width))
         nxt_is_section = (n + 1) in tpl.sections
         if not (nxt_is_section and not answer.strip() and style.empty_then_section) and n < 61:
             lines.append("")

@@ -99,8 +99,12 @@ def _sheets(corpus_dir: Path) -> list[GeneratedSheet]:
 
 
 def _spell_key(row: dict[str, int | None]) -> tuple:
-    """Sort key of a member row: ccode, then entry date (None sorts first)."""
-    return tuple(-1 if row.get(k) is None else row[k] for k in ("member", "yrent", "moent", "dayent"))
+    """Sort key of a member row: ccode, entry date, then exit date (None sorts first).
+
+    The exit breaks ties between spells that start together (successor-state phases: Indonesia
+    enters phase 2 with the Czech Republic and phase 3 with Slovakia on the same day).
+    """
+    return tuple(-1 if row.get(k) is None else row[k] for k in _SPELL_KEY)
 
 
 def compare_sheet(
