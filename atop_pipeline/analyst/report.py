@@ -82,6 +82,7 @@ class ReportData:
     answers: list[SheetAnswer] = field(default_factory=list)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     unreachable: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)  # with "snapshot_href" added
     alliances: list[int] = field(default_factory=list)
 
 
@@ -169,6 +170,26 @@ _SQL_ANSWER = """
     SELECT a.atopid, a.number, a.question_text, a.answer_text, a.line_start, a.line_end, s.source_file
     FROM answers AS a LEFT JOIN codesheets AS s ON s.sha256 = a.sha256
     WHERE a.atopid = ? AND a.number = ?"""
+# Every cited source with its latest attempt, the latest page actually stored, and what it says.
+_SQL_SOURCES = """
+    WITH cited AS (
+        SELECT url, string_agg(DISTINCT CAST(atopid AS VARCHAR), ', ' ORDER BY CAST(atopid AS VARCHAR)) AS atopids
+        FROM citations GROUP BY url
+    ), latest AS (
+        SELECT url, outcome, fetched_at FROM source_snapshots
+        QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, snapshot_id DESC) = 1
+    ), stored AS (
+        SELECT url, snapshot_id, sha256 FROM source_snapshots WHERE sha256 IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, snapshot_id DESC) = 1
+    )
+    SELECT c.url, c.atopids, l.outcome, l.fetched_at, s.sha256,
+           r.status_norm, r.subject, r.status_class, r.title
+    FROM cited AS c
+    LEFT JOIN latest AS l USING (url)
+    LEFT JOIN stored AS s USING (url)
+    LEFT JOIN source_readings AS r ON r.snapshot_id = s.snapshot_id
+    QUALIFY row_number() OVER (PARTITION BY c.url ORDER BY r.reader) = 1
+    ORDER BY c.url"""
 # Fetch failures are a source problem, not a quarantined sheet: they are listed under "unreachable".
 _SQL_QUARANTINE = """
     SELECT source_file, atopid, stage, error, table_name, column_name, question, value, message
@@ -218,6 +239,14 @@ def gather(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, warehouse: str, sn
     if "ingest_errors" in rel:
         data.quarantined = _rows(con, _SQL_QUARANTINE)
         data.counts["quarantined sheets"] = len({q["source_file"] for q in data.quarantined})
+    if {"source_snapshots", "citations", "source_readings"} <= set(rel):
+        data.sources = _rows(con, _SQL_SOURCES)
+        for src in data.sources:
+            src["snapshot_href"] = (
+                os.path.relpath(_snapshot_file(Path(snapshot_root).resolve(), str(src["sha256"])), out_dir).replace(os.sep, "/")
+                if src["sha256"] and snapshot_root is not None
+                else ""
+            )
     if "source_snapshots" in rel:
         data.unreachable = _rows(con, _SQL_UNREACHABLE)
         data.counts["unreachable sources"] = len(data.unreachable)
@@ -523,6 +552,20 @@ def render_html(data: ReportData, changes: Changes) -> str:
         else "<p>Every cited source was reached on its latest attempt.</p>"
     )
 
+    s_rows = []
+    for src in data.sources:
+        snap = f'<a href="{_e(src["snapshot_href"])}">raw snapshot</a>' if src["snapshot_href"] else '<span class="muted">none stored</span>'
+        says = " ".join(x for x in (src["status_norm"], src["subject"] and f"({str(src['subject']).replace('_', ' ')})") if x)
+        s_rows.append([
+            f'<a href="{_e(src["url"])}" rel="noreferrer">{_e(src["url"])}</a><br><span class="muted">{_e(src["title"])}</span>',
+            _e(src["atopids"]), _e(src["outcome"]), _e(src["fetched_at"]), _e(says), snap,
+        ])
+    sources = (
+        _table("sources-table", ["URL", "cited by", "latest attempt", "when", "page says", "stored page"], s_rows)
+        if s_rows
+        else '<p class="muted">No cited sources recorded.</p>'
+    )
+
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -543,6 +586,7 @@ parsed sheets whose alliance has not ended count through {data.as_of.year}.</p><
 <section id="verdicts"><h2>In-force verdicts by category</h2>{verdict_body}</section>
 <section id="disagreements"><h2>Disagreements between sheet and source</h2>{disagreements}</section>
 <section id="quarantine"><h2>Quarantined sheets and why</h2>{quarantine}</section>
+<section id="sources"><h2>Sources consulted</h2>{sources}</section>
 <section id="unreachable"><h2>Sources that could not be reached</h2>{unreachable}</section>
 <section id="sheet-answers"><h2>Sheet answers cited above</h2>{answers}</section>
 </main>

@@ -143,3 +143,13 @@ def test_report_of_the_sample_warehouse_shows_the_parsed_alliance(sample_warehou
     assert rows == [["in_force", "1", "100%"]]
     assert "6070" in soup.find(id="verdict-detail-table").get_text()
     assert soup.find("svg", id="plot-in-force-per-year") is not None
+
+
+def test_sources_section_links_each_cited_url_to_its_stored_page(sample_warehouse: Path, tmp_path: Path) -> None:
+    page = render_report(sample_warehouse, tmp_path / "reports", as_of=AS_OF)
+    row = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find(id="sources-table").tbody.find("tr")
+    assert "http://adilet.zan.kz/rus/docs/Z1400000246" in row.get_text()
+    assert "in_force (ratifying act)" in row.get_text(" ")
+    href = row.find("a", string="raw snapshot")["href"]
+    assert not Path(href).is_absolute() and href.endswith(".bin")
+    assert (page.parent / href).resolve().is_file()  # the link opens the stored bytes
