@@ -58,22 +58,53 @@ def _begin_date(members: list[Member]) -> PartialDate | None:
     return dates[1] if len(dates) >= 2 else dates[0]
 
 
+#: Successor states that continue a predecessor's bilateral alliances as parallel bilateral
+#: phases. Codebook footnote 10: after Czechoslovakia split on 1/1/93, "we code the continuation
+#: of two bilateral alliances ... as phases 2 and 3 of the alliance. BILAT is coded 1 for all
+#: phases".
+_SUCCESSORS: dict[int, frozenset[int]] = {315: frozenset({316, 317})}
+
+
 def _max_concurrent(members: list[Member], cutoff: dt.date) -> int:
-    """Most members in the alliance at once (for BILAT), from entry/exit dates."""
+    """Most distinct members in the alliance at once in its last phase (for BILAT).
+
+    The alliance-level file codes BILAT for the last phase (checked against every multi-phase
+    alliance in ATOP 5.1). A sheet has no phases, but a member signing again marks one: the last
+    phase starts at the latest such re-signature; without one the whole lifetime counts.
+    """
     if any(m.entry is None for m in members):
-        return len(members)
-    events: list[tuple[tuple[int, int, int], int]] = []
+        return len({m.ccode for m in members})
+    by_code: dict[int, list[Member]] = {}
+    for m in members:
+        by_code.setdefault(m.ccode, []).append(m)
+    restarts = [
+        date_key(m.entry) for spells in by_code.values() if len(spells) > 1
+        for m in sorted(spells, key=lambda x: date_key(x.entry))[1:] if m.entry is not None
+    ]  # fmt: skip
+    phase_start = max(restarts) if restarts else None
+    codes = {m.ccode for m in members}
+    # Successors of a member count as one slot ("Czech Republic" and "Slovakia" for Czechoslovakia).
+    slot = {c: p for p, succ in _SUCCESSORS.items() if p in codes for c in succ}
+    events: list[tuple[tuple[int, int, int], int, int]] = []
     for m in members:
         assert m.entry is not None
-        events.append((date_key(m.entry), 1))
-        if m.exit is not None and _exited_by(m.exit, cutoff):
-            events.append((date_key(m.exit), -1))
+        exited = m.exit is not None and _exited_by(m.exit, cutoff)
+        if phase_start is not None and exited and m.exit is not None and date_key(m.exit) <= phase_start:
+            # Ended when (or before) the last phase began: it belongs to an earlier phase.
+            continue
+        start = date_key(m.entry) if phase_start is None else max(date_key(m.entry), phase_start)
+        events.append((start, 1, slot.get(m.ccode, m.ccode)))
+        if exited and m.exit is not None:
+            events.append((date_key(m.exit), -1, slot.get(m.ccode, m.ccode)))
     # Leaving and joining on the same day: leaving first, as the codebook counts members "at any point".
     events.sort(key=lambda e: (e[0], e[1]))
-    now = peak = 0
-    for _, delta in events:
-        now += delta
-        peak = max(peak, now)
+    active: dict[int, int] = {}
+    peak = 0
+    for _, delta, code in events:
+        active[code] = active.get(code, 0) + delta
+        if active[code] <= 0:
+            del active[code]
+        peak = max(peak, len(active))
     return peak
 
 

@@ -232,6 +232,7 @@ class DatedGroups:
 
     by_member: dict[int, list[PartialDate]]  # in order of appearance; several = several spells
     general: list[PartialDate]
+    in_effect: set[int]  # members a segment says are still in effect (its date is an "as of")
     invalid: list[str]  # texts of impossible dates
     new_members: dict[int, str]  # members named by code here but absent from the member list
 
@@ -239,8 +240,9 @@ class DatedGroups:
 def dates_by_member(text: str, members: list[tuple[int, str]]) -> DatedGroups:
     """Assign each date in `text` to the members named beside it; dates naming nobody apply to all."""
     patterns = [(code, member_patterns(code, name)) for code, name in members]
-    result = DatedGroups({}, [], [], {})
+    result = DatedGroups({}, [], set(), [], {})
     known = {code for code, _ in members}
+    seen_codes: set[int] = set()
     for segment in _SEGMENT_SPLIT_RE.split(text):
         if not segment.strip():
             continue
@@ -266,11 +268,22 @@ def dates_by_member(text: str, members: list[tuple[int, str]]) -> DatedGroups:
                 named.append(code)
                 result.new_members.setdefault(code, _clean_name(blanked[prev : m.start()]))
             prev = m.end()
+        if _IN_EFFECT_RE.search(segment):
+            # "Still in effect as of 4/26/2020: Czech Republic (316)": not an exit date.
+            if named:
+                result.in_effect.update(named)
+            else:
+                result.general.append(valid[0])
+            continue
         if named:
             for code in named:
                 spells = result.by_member.setdefault(code, [])
-                if valid[0] not in spells:
-                    spells.append(valid[0])
+                # The same member twice on one line, or on two lines with the same date, is two
+                # spells (parallel bilateral phases); otherwise a repeated date is one spell.
+                repeats = len(re.findall(rf"\(\s*{code}\s*\)", blanked))
+                if valid[0] not in spells or repeats > 1 or code in seen_codes:
+                    spells.extend([valid[0]] * max(1, repeats))
+                seen_codes.add(code)
         else:
             result.general.append(valid[0])
     return result
@@ -348,7 +361,14 @@ def find_durations(text: str) -> list[DurationMatch]:
         else:
             months = n // 30
         out.append(DurationMatch(months, m.start(), m.end()))
-    return out
+    # "8 years and 10 months" is one duration of 106 months.
+    merged: list[DurationMatch] = []
+    for d in out:
+        if merged and re.fullmatch(r"\s*(?:and|,)?\s*", text[merged[-1].end : d.start]) and merged[-1].months % 12 == 0 and d.months < 12:
+            merged[-1] = DurationMatch(merged[-1].months + d.months, merged[-1].start, d.end)
+        else:
+            merged.append(d)
+    return merged
 
 
 _INDEFINITE_RE = re.compile(
@@ -372,15 +392,25 @@ _NOTICE_CONTEXT_RE = re.compile(r"\b(?:notice|notif\w*|before|prior|in\s+advance
 
 def term_of_treaty(text: str) -> tuple[int | None, int | None]:
     """(SPECLGTH, LENGTH in months) from a length-of-time clause (Q10 answer after Yes/No)."""
-    durations = [d for d in find_durations(text) if not _is_notice(text, d)]
-    fixed = durations[0] if durations else None
-    if fixed is not None and fixed.months > 0:
-        return 1, fixed.months
-    if _INDEFINITE_RE.search(text):
-        return 3, 0
-    if _CONDITION_RE.search(text):
-        return 2, 0
-    return None, None
+    durations = [d for d in find_durations(text) if not _is_notice(text, d) and d.months > 0]
+    # The initial term is the one stated first: "until the end of the present war. It shall in
+    # any case remain in force for 5 years" is a condition (SPECLGTH=2).
+    options: list[tuple[int, int, int]] = []
+    # ATOP records a stated term in LENGTH even when the treaty also runs "until the end of the
+    # war" or indefinitely (e.g. ATOP 2440: SPECLGTH=2, LENGTH=60).
+    length = durations[0].months if durations else 0
+    if durations:
+        options.append((durations[0].start, 1, length))
+    indefinite = _INDEFINITE_RE.search(text)
+    if indefinite:
+        options.append((indefinite.start(), 3, 0))
+    condition = _CONDITION_RE.search(text)
+    if condition:
+        options.append((condition.start(), 2, 0))
+    if not options:
+        return None, None
+    _, code, _ = min(options)
+    return code, length
 
 
 def _is_notice(text: str, d: DurationMatch) -> bool:

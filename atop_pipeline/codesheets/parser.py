@@ -766,7 +766,8 @@ def _duration(ans: dict[int, Answer], warn) -> DurationTerms | None:  # type: ig
     renounce: int | None = None
     if q11 is not None:
         if q11.flag == "no":
-            renounce = 0
+            # "No; renunciation is explicitly prohibited" is RENOUNCE=4, not 0.
+            renounce = 4 if fields.renunciation_code(_body_after_flag(q11.answer_text)) == 4 else 0
         elif q11.flag in ("yes", "other"):
             renounce = fields.renunciation_code(_body_after_flag(q11.answer_text))
     proren: int | None = None
