@@ -75,20 +75,21 @@ class RelationDoc:
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the warehouse schema on `con` with the warehouse's own DDL."""
-    try:
-        from atop_pipeline.warehouse import db
-    except ImportError:
-        db = None
-    for name in ("create_schema", "apply_ddl", "ensure_schema", "init_schema"):
-        fn = getattr(db, name, None)
-        if callable(fn):
-            fn(con)
-            return
-    # The DDL files themselves, in the order the warehouse applies them (sorted by file name).
+    """Create the warehouse schema on `con` with the warehouse's own DDL (`db.ensure_schema`)."""
+    from atop_pipeline.warehouse.db import ensure_schema
+
+    ensure_schema(con)
+
+
+def _ddl_texts() -> list[str]:
+    """The SQL the warehouse runs to create its schema: the DDL files in order, then generated views."""
+    from atop_pipeline.warehouse import db
+
     ddl = resources.files("atop_pipeline.warehouse") / "ddl"
-    for entry in sorted((p for p in ddl.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
-        con.execute(entry.read_text(encoding="utf-8"))
+    texts = [p.read_text(encoding="utf-8") for p in sorted((p for p in ddl.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name)]
+    if hasattr(db, "reconciliation_sql") and hasattr(db, "derived_alliance_variables"):
+        texts.append(db.reconciliation_sql(db.derived_alliance_variables()))
+    return texts
 
 
 #: ATOP columns no codesheet question feeds, in the codebook's words (ATOP 5.1 codebook, section 2).
@@ -106,14 +107,13 @@ _COLUMN_COMMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+[A-Za-z].*?--\s*(.
 
 def ddl_comments() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
     """Comments written in the warehouse's DDL files: above each CREATE, and trailing a column line."""
-    ddl = resources.files("atop_pipeline.warehouse") / "ddl"
     tables: dict[str, str] = {}
     columns: dict[tuple[str, str], str] = {}
-    for entry in sorted((p for p in ddl.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
+    for text in _ddl_texts():
         block: list[str] = []
         closed = False
         current: str | None = None
-        for line in entry.read_text(encoding="utf-8").splitlines():
+        for line in text.splitlines():
             stripped = line.strip()
             created = _CREATE.match(line)
             if created:
