@@ -11,9 +11,13 @@ from atop_pipeline.defs.resources import default_resources, executor_from_env
 from atop_pipeline.defs.schedules import nightly_ingest_schedule, weekly_status_recheck_schedule
 from atop_pipeline.defs.sensors import codesheet_folder_sensor
 
+#: Every asset and check, unbound (tests materialize them with their own resources).
+ASSETS = dg.load_assets_from_package_module(asset_package)
+CHECKS = checks.all_checks()
+
 defs = dg.Definitions(
-    assets=dg.load_assets_from_package_module(asset_package),
-    asset_checks=checks.all_checks(),
+    assets=ASSETS,
+    asset_checks=CHECKS,
     jobs=[ingest_job, status_recheck_job],
     schedules=[nightly_ingest_schedule, weekly_status_recheck_schedule],
     sensors=[codesheet_folder_sensor],

@@ -311,6 +311,7 @@ WAREHOUSE_TABLES: tuple[str, ...] = (
 
 def schema_for(table: str):  # -> type[pandera.DataFrameModel] | None
     """The pandera model a warehouse table's rows must satisfy (None for a table without one)."""
+    import atop_pipeline.warehouse  # noqa: F401 - imported first: `schemas` alone hits a schemas<->warehouse import cycle
     from atop_pipeline.schemas import SCHEMAS
 
     return SCHEMAS.get(table)
