@@ -154,11 +154,11 @@ def generate_corpus(
     """Write a sheet for every published alliance (first `limit`), `copies` variants each, plus the manifest."""
     if copies < 1:
         raise ValueError("copies must be at least 1")
-    records = load_alliances(reference_dir)
-    related = _related_ids(records)
-    if limit is not None:
-        records = records[:limit]
-    id_map = distinct_id_map([r.atopid for r in load_alliances(reference_dir)], copies) if distinct_ids else {}
+    published = load_alliances(reference_dir)
+    related = _related_ids(published)
+    records = published[:limit] if limit is not None else published
+    # IDs are remapped against every published alliance, so a --limit run gets the same IDs as a full one
+    id_map = distinct_id_map([r.atopid for r in published], copies) if distinct_ids else {}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = CorpusReport(out_dir=out, manifest=out / MANIFEST_NAME)

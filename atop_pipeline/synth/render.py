@@ -31,7 +31,6 @@ _WORDS = (
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
     "nineteen", "twenty",
 )  # fmt: skip
-_TENS = {30: "thirty", 40: "forty", 50: "fifty"}
 
 # ATOP codes entities outside the COW list with codes of its own; the sheet still names them.
 _EXTRA_NAMES = {8152: "Non-COW entity"}
