@@ -141,10 +141,10 @@ def load_batch(
                     "SELECT atopid, sha256, parser_version FROM codesheets WHERE is_current"
                 ).fetchall()
             }
-            changed = good["codesheets"][
-                [current.get(int(a)) != (s, v) for a, s, v in zip(
-                    good["codesheets"]["atopid"], good["codesheets"]["sha256"], good["codesheets"]["parser_version"])]
-            ]
+            versions = good["codesheets"]
+            is_new = [current.get(int(a)) != (s, v) for a, s, v in zip(
+                versions["atopid"], versions["sha256"], versions["parser_version"])]
+            changed = versions.loc[pd.Series(is_new, index=versions.index, dtype=bool)]
             report.unchanged = len(good["codesheets"]) - len(changed)
             changed_ids = [int(a) for a in changed["atopid"]]
             changed_shas = set(changed["sha256"])
