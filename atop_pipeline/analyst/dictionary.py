@@ -101,6 +101,44 @@ ATOP_GLOSSARY: dict[str, str] = {
     "version": "Version number of the dataset.",
 }
 
+#: Records whose fields are a table's columns (their docstrings say so); their field comments document them.
+RECORD_TABLES: dict[str, tuple[str, str]] = {
+    "in_force_status": ("atop_pipeline.status", "InForceVerdict"),
+    "source_readings": ("atop_pipeline.sources.readers", "SourceReading"),
+    "source_snapshots": ("atop_pipeline.sources.http", "FetchOutcome"),
+}
+
+_FIELD_COMMENT = re.compile(r"^\s+([a-z_][a-z0-9_]*)\s*:[^#=]*(?:=[^#]*)?#\s*(.+?)\s*$")
+
+
+def record_comments() -> dict[tuple[str, str], str]:
+    """Comments on the fields of the records that become table rows (e.g. InForceVerdict -> in_force_status)."""
+    out: dict[tuple[str, str], str] = {}
+    for table, (module_name, class_name) in sorted(RECORD_TABLES.items()):
+        try:
+            record = getattr(importlib.import_module(module_name), class_name)
+            source = inspect.getsource(record)
+        except (ImportError, AttributeError, OSError, TypeError):
+            continue
+        for line in source.splitlines():
+            m = _FIELD_COMMENT.match(line)
+            if m:
+                out[(table, m.group(1))] = m.group(2)
+    return out
+
+
+#: Columns that mean the same in every table, used where nothing more specific documents them.
+COMMON_COLUMNS: dict[str, str] = {
+    "atopid": "ATOP alliance ID (four digits; the band gives the period of signature)",
+    "as_of": "the date the verdict is for",
+    "computed_at": "when the row was computed (UTC)",
+    "snapshot_id": "one fetch attempt of a URL (a `source_snapshots` row)",
+    "url": "a URL cited on a codesheet",
+    "ordinal": "position on the sheet",
+    "question": "the codesheet question (1-61) the row comes from",
+}
+
+
 _CREATE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)", re.I)
 _COLUMN_COMMENT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+[A-Za-z].*?--\s*(.+?)\s*$")
 
@@ -340,6 +378,9 @@ def collect(con: duckdb.DuckDBPyConnection, models: dict[str, type]) -> list[Rel
         "WHERE table_schema = current_schema() ORDER BY table_name"
     ).fetchall()
     comments, column_comments = ddl_comments()
+    # DDL comments first; a record's field comment where the DDL says nothing
+    for key, text in record_comments().items():
+        column_comments.setdefault(key, text)
     # a view column with no comment of its own means what it means in the table the view reads from
     view_base: dict[str, str] = {}
     for view_name, sql in con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal").fetchall():
@@ -387,6 +428,10 @@ def collect(con: duckdb.DuckDBPyConnection, models: dict[str, type]) -> list[Rel
                 meaning = _question_meaning(qs, questions)
             if not meaning and level:
                 meaning = ATOP_GLOSSARY.get(col_name, "")
+            if not meaning:
+                meaning = COMMON_COLUMNS.get(col_name, "")
+            if not qs and col_name == "atopid":
+                qs = (1,)
             rel.columns.append(
                 ColumnDoc(
                     name=col_name,
