@@ -141,6 +141,14 @@ def _per_year(spans: Iterable[tuple[int | None, int | None]], last_year: int) ->
 # The report's queries. Column names are the warehouse DDL's; values are always bound parameters.
 _SQL_PUBLISHED_SPANS = "SELECT begyr, endyr FROM published_atop_alliances"
 _SQL_PARSED_SPANS = "SELECT begyr, endyr FROM alliances"
+# An open-ended parsed alliance runs to the as-of year only while its latest verdict says in force;
+# otherwise what is known is ATOP's: in effect at the 2018 cut-off.
+_SQL_PARSED_SPANS_WITH_VERDICT = """
+    SELECT a.begyr,
+           CASE WHEN a.endyr > 0 THEN a.endyr
+                WHEN s.verdict IS NULL OR s.verdict = 'in_force' THEN ?
+                ELSE ? END AS last_year
+    FROM alliances AS a LEFT JOIN current_in_force AS s USING (atopid)"""
 _SQL_ALLIANCE_IDS = "SELECT atopid FROM alliances ORDER BY atopid"
 _SQL_CURRENT_VERDICTS = """
     SELECT atopid, verdict, sheet_claim, sheet_claim_date, source_status, term_end, next_notice_deadline, as_of,
@@ -219,8 +227,11 @@ def gather(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, warehouse: str, sn
         data.published_per_year = _per_year(spans, ATOP_CUTOFF_YEAR)
         data.counts["published ATOP 5.1 alliances"] = len(spans)
     if "alliances" in rel:
-        # a parsed sheet's open-ended alliance runs to today: the point of the pipeline is "still in force?"
-        data.parsed_per_year = _per_year(con.execute(_SQL_PARSED_SPANS).fetchall(), as_of.year)
+        if "current_in_force" in rel:
+            spans = con.execute(_SQL_PARSED_SPANS_WITH_VERDICT, [as_of.year, ATOP_CUTOFF_YEAR]).fetchall()
+        else:
+            spans = con.execute(_SQL_PARSED_SPANS).fetchall()
+        data.parsed_per_year = _per_year(spans, as_of.year)
         data.alliances = [int(r[0]) for r in con.execute(_SQL_ALLIANCE_IDS).fetchall()]
         data.counts["parsed alliances"] = len(data.alliances)
     if "current_in_force" in rel:
@@ -582,7 +593,8 @@ def render_html(data: ReportData, changes: Changes) -> str:
 <section id="changes"><h2>What changed since the previous run</h2>{_changes_html(changes)}</section>
 <section id="in-force-per-year"><h2>Alliances in force per year</h2>{plot_in_force_per_year(data)}
 <p class="muted">Published ATOP 5.1 rows with no end date count as in force through {ATOP_CUTOFF_YEAR}, the dataset's cut-off;
-parsed sheets whose alliance has not ended count through {data.as_of.year}.</p></section>
+a parsed sheet's alliance with no end date counts through {data.as_of.year} while its latest verdict is
+"in force", otherwise through {ATOP_CUTOFF_YEAR}.</p></section>
 <section id="verdicts"><h2>In-force verdicts by category</h2>{verdict_body}</section>
 <section id="disagreements"><h2>Disagreements between sheet and source</h2>{disagreements}</section>
 <section id="quarantine"><h2>Quarantined sheets and why</h2>{quarantine}</section>

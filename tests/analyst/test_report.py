@@ -153,3 +153,19 @@ def test_sources_section_links_each_cited_url_to_its_stored_page(sample_warehous
     href = row.find("a", string="raw snapshot")["href"]
     assert not Path(href).is_absolute() and href.endswith(".bin")
     assert (page.parent / href).resolve().is_file()  # the link opens the stored bytes
+
+
+def test_parsed_open_ended_alliance_counts_to_today_only_while_in_force(tmp_path: Path) -> None:
+    import duckdb
+
+    from atop_pipeline.analyst.report import gather
+
+    for verdict, last_year in (("in_force", 2026), ("terminated", 2018)):
+        wh = build_hand_warehouse(tmp_path / f"{verdict}.duckdb", verdict_6070=verdict)
+        con = duckdb.connect(str(wh), read_only=True)
+        try:
+            data = gather(con, as_of=AS_OF, warehouse=str(wh), snapshot_root=None, out_dir=tmp_path)
+        finally:
+            con.close()
+        assert (min(data.parsed_per_year), max(data.parsed_per_year)) == (2013, last_year), verdict
+        assert max(data.published_per_year) == 2018  # ATOP says nothing after its cut-off
