@@ -320,14 +320,29 @@ def is_unknown(text: str) -> bool:
 # Durations
 # --------------------------------------------------------------------------------------------
 
-_NUMBER_WORDS: dict[str, int] = {
-    "one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90, "ninety-nine": 99,
-    "twenty-five": 25, "twenty five": 25, "thirty-five": 35, "fifteen-year": 15,
-}  # fmt: skip
-_NUM_RE = r"(?P<num>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty(?:[\s-]five)?|thirty(?:-five)?|forty|fifty|sixty|ninety(?:-nine)?|an?)"
+_UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(_UNITS)}
+_NUMBER_WORDS.update(_TENS)
+_NUMBER_WORDS.update({"a": 1, "an": 1})
+_NUM_RE = (
+    r"(?P<num>\d{1,3}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|an?)"
+)
+
+
+def number_from_words(text: str) -> int | None:
+    """An integer written in digits or English words up to 99 ("twenty-two", "ten", "5")."""
+    t = text.lower().strip()
+    if t.isdigit():
+        return int(t)
+    parts = re.split(r"[\s-]+", t)
+    if len(parts) == 2 and parts[0] in _TENS and parts[1] in _NUMBER_WORDS:
+        return _TENS[parts[0]] + _NUMBER_WORDS[parts[1]]
+    return _NUMBER_WORDS.get(t)
+
+
 _DURATION_RE = re.compile(
     rf"\b{_NUM_RE}\s*(?:\(\s*\d{{1,3}}\s*\)\s*)?[\s-]*(?P<unit>years?|months?|weeks?|days?)\b",
     re.IGNORECASE,
@@ -348,11 +363,7 @@ def find_durations(text: str) -> list[DurationMatch]:
     """Every length of time in `text` expressed in months (weeks/days rounded down, min 0)."""
     out: list[DurationMatch] = []
     for m in _DURATION_RE.finditer(text):
-        num_text = m.group("num").lower().replace(" ", "-")
-        if num_text.isdigit():
-            n = int(num_text)
-        else:
-            n = _NUMBER_WORDS.get(num_text, _NUMBER_WORDS.get(num_text.replace("-", " "), 0))
+        n = number_from_words(m.group("num")) or 0
         unit = m.group("unit").lower().rstrip("s")
         if unit in _UNIT_MONTHS:
             months = n * _UNIT_MONTHS[unit]
@@ -679,4 +690,4 @@ def leading_count(text: str) -> int | None:
     word = m.group(1).lower()
     if word.isdigit():
         return int(word)
-    return {"zero": 0, "none": 0, "no": 0, "never": 0, "once": 1, "twice": 2}.get(word, _NUMBER_WORDS.get(word))
+    return {"zero": 0, "none": 0, "no": 0, "never": 0, "once": 1, "twice": 2}.get(word, number_from_words(word))
