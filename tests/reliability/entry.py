@@ -1,0 +1,108 @@
+"""Subprocess entry for the reliability tests: run the main job (plain core loop or the Dagster command),
+optionally stopping at a named point so the test can SIGKILL it there.
+
+    python tests/reliability/entry.py core --sheets DIR --warehouse FILE [--crash-at POINT] [--marker FILE]
+    python tests/reliability/entry.py dagster --sheets DIR --warehouse FILE [--crash-at POINT] [--marker FILE]
+
+Crash points: ``parse`` (after the second sheet is parsed, before the load transaction opens),
+``load`` (inside the load transaction, rows written, not committed: the warehouse's own hook),
+``fetch`` (after load and checks, while sources are being recorded), ``publish`` (the verified temp
+copy is written, the published file not yet replaced: the warehouse's own hook). The warehouse's hook
+is `ATOP_TEST_CRASH_AT`; ``parse`` and ``fetch`` are added here by wrapping core functions, so no
+product code carries them. At the point, the process writes the marker file and sleeps until killed.
+
+Prints one JSON line with the run's summary on success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+AS_OF = dt.date(2026, 11, 28)
+
+
+def _stop_here(name: str) -> None:
+    marker = os.environ.get("ATOP_TEST_CRASH_MARKER")
+    if marker:
+        Path(marker).write_text(name, encoding="utf-8")
+    while True:
+        time.sleep(1)
+
+
+def _install_hooks(point: str | None) -> None:
+    """Hooks for the points the warehouse does not have itself (parse, fetch)."""
+    if point == "parse":
+        from atop_pipeline.codesheets import parser
+
+        original = parser.parse_bytes
+        calls = {"n": 0}
+
+        def parse_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
+            result = original(*args, **kwargs)
+            calls["n"] += 1
+            if calls["n"] >= 2:
+                _stop_here("parse")
+            return result
+
+        parser.parse_bytes = parse_then_stop  # pipeline imports it from the module at call time
+    elif point == "fetch":
+        from atop_pipeline.sources import documents
+
+        def fetch_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
+            _stop_here("fetch")
+
+        documents.fetch_source_documents = fetch_then_stop
+        from atop_pipeline import pipeline
+
+        original_offline = pipeline._offline_documents
+
+        def offline_then_stop(urls):  # type: ignore[no-untyped-def]
+            original_offline(urls)
+            _stop_here("fetch")
+
+        pipeline._offline_documents = offline_then_stop
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one ingest as asked; returns the exit status."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=("core", "dagster"))
+    parser.add_argument("--sheets", required=True)
+    parser.add_argument("--warehouse", required=True)
+    parser.add_argument("--crash-at", default=None)
+    parser.add_argument("--marker", default=None)
+    parser.add_argument("--lock-timeout", type=float, default=None)
+    args = parser.parse_args(argv)
+    if args.marker:
+        os.environ["ATOP_TEST_CRASH_MARKER"] = args.marker
+    if args.crash_at in ("load", "publish"):
+        os.environ["ATOP_TEST_CRASH_AT"] = args.crash_at
+    _install_hooks(args.crash_at)
+
+    if args.mode == "core":
+        from atop_pipeline import pipeline
+
+        if args.lock_timeout is not None:
+            original_open = pipeline.open_warehouse
+            pipeline.open_warehouse = lambda path, **kw: original_open(path, lock_timeout=args.lock_timeout)
+        summary = pipeline.run_ingest(args.sheets, args.warehouse, offline=True, as_of=AS_OF)
+        print(json.dumps({"ok": True, **{k: v for k, v in vars(summary).items() if k != "verdicts"}}))
+        return 0
+
+    from atop_pipeline.cli import main as cli_main
+
+    return cli_main(["ingest", "--sheets", args.sheets, "--warehouse", args.warehouse, "--offline",
+                     "--as-of", AS_OF.isoformat()])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
