@@ -470,6 +470,14 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def _link(url: str, text: str | None = None) -> str:
+    """A link to an http(s) URL from the data; anything else (javascript:, data:, ...) is shown as text only."""
+    shown = _e(url if text is None else text)
+    if not url.lower().startswith(("http://", "https://")):
+        return shown
+    return f'<a href="{_e(url)}" rel="noreferrer noopener">{shown}</a>'
+
+
 def _table(table_id: str, headers: Sequence[str], rows: Iterable[Sequence[str]], *, caption: str = "") -> str:
     """An HTML table; `rows` cells must already be escaped HTML."""
     head = "".join(f"<th scope=\"col\">{_e(h)}</th>" for h in headers)
@@ -531,7 +539,7 @@ def render_html(data: ReportData, changes: Changes) -> str:
     for d in data.disagreements:
         sheet_link = f'<a href="#{_e(f"sheet-{d.atopid}-q{d.question}")}">Q{_e(d.question)}</a>'
         where = " ".join(x for x in (d.sheet_file, _lines(d.line_start, d.line_end)) if x)
-        source = _e(d.url) if not d.url else f'<a href="{_e(d.url)}" rel="noreferrer">{_e(d.url)}</a>'
+        source = _link(d.url)
         snap = f'<a href="{_e(d.snapshot_href)}">snapshot</a>' if d.snapshot_href else '<span class="muted">no snapshot</span>'
         dis_rows.append([_e(d.atopid), _e(d.sheet_claim), _e(d.source_says), _e(d.detail), f"{sheet_link} <span class=\"muted\">{_e(where)}</span>", f"{source}<br>{snap}"])
     disagreements = (
@@ -568,7 +576,7 @@ def render_html(data: ReportData, changes: Changes) -> str:
         snap = f'<a href="{_e(src["snapshot_href"])}">raw snapshot</a>' if src["snapshot_href"] else '<span class="muted">none stored</span>'
         says = " ".join(x for x in (src["status_norm"], src["subject"] and f"({str(src['subject']).replace('_', ' ')})") if x)
         s_rows.append([
-            f'<a href="{_e(src["url"])}" rel="noreferrer">{_e(src["url"])}</a><br><span class="muted">{_e(src["title"])}</span>',
+            f'{_link(str(src["url"]))}<br><span class="muted">{_e(src["title"])}</span>',
             _e(src["atopids"]), _e(src["outcome"]), _e(src["fetched_at"]), _e(says), snap,
         ])
     sources = (

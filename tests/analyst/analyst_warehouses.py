@@ -71,7 +71,8 @@ def build_hand_warehouse(path: Path, *, as_of: dt.date = dt.date(2026, 11, 28), 
         "answer_text": hostile_text, "flag": "other", "line_start": 60, "line_end": 66, "sha256": SHA_6070,
     }])
     url = "http://adilet.zan.kz/rus/docs/Z1400000246"
-    insert(con, "citations", [{"atopid": 6070, "question": 14, "url": url, "sha256": SHA_6070}])
+    insert(con, "citations", [{"atopid": 6070, "question": 14, "url": url, "sha256": SHA_6070},
+                              {"atopid": 6070, "question": 59, "url": "javascript:alert(1)", "sha256": SHA_6070}])
     insert(con, "source_snapshots", [
         {"snapshot_id": "s1", "url": url, "fetched_at": now, "outcome": "ok", "status_code": 200, "sha256": SNAPSHOT_SHA},
         {"snapshot_id": "s2", "url": "https://example.org/dead", "fetched_at": now, "outcome": "timeout",

@@ -50,6 +50,13 @@ def test_sheet_text_is_escaped_not_executed(tmp_path: Path) -> None:
     assert hostile in soup.find(id="sheet-6070-q14").get_text()
 
 
+def test_only_http_urls_from_the_data_become_links(page: tuple[Path, BeautifulSoup]) -> None:
+    _, soup = page
+    assert "javascript:alert(1)" in soup.find(id="sources-table").get_text()  # shown, as text
+    hrefs = [a["href"] for a in soup.find_all("a", href=True)]
+    assert hrefs and not [h for h in hrefs if h.lower().startswith(("javascript:", "data:", "vbscript:"))]
+
+
 def test_page_loads_nothing_from_the_network(page: tuple[Path, BeautifulSoup]) -> None:
     _, soup = page
     assert soup.find("script") is None and soup.find("link") is None and soup.find("iframe") is None
