@@ -29,6 +29,9 @@ DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
+#: getaddrinfo errors that mean "no resolver reachable" rather than "no such name".
+_NETWORK_DOWN_EAI = frozenset(getattr(socket, name) for name in ("EAI_AGAIN", "EAI_FAIL") if hasattr(socket, name))
+
 #: getaddrinfo-compatible resolver, injectable for tests.
 Resolver = Callable[..., Sequence[tuple]]
 
@@ -57,6 +60,9 @@ class AddressDecision:
     via: str  # "direct" or "proxy"
     addresses: tuple[str, ...] = ()
     proxy: str | None = None
+    #: The lookup failed because the resolver or network is unreachable (not because the name is
+    #: unknown): evidence that the whole machine is offline, not just this host.
+    network_down: bool = False
 
     @property
     def allowed(self) -> bool:
@@ -157,10 +163,13 @@ def check_url(
     port = parts.port or DEFAULT_PORTS[parts.scheme.lower()]
     try:
         infos = resolver(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        return AddressDecision("offline", f"cannot resolve {host}: {exc}", via="direct")
+    except UnicodeError as exc:
+        return AddressDecision("scheme_refused", f"invalid host name {host!r}: {exc}", via="direct")
+    except socket.gaierror as exc:
+        down = exc.errno in _NETWORK_DOWN_EAI
+        return AddressDecision("offline", f"cannot resolve {host}: {exc}", via="direct", network_down=down)
     except OSError as exc:
-        return AddressDecision("offline", f"cannot resolve {host}: {exc}", via="direct")
+        return AddressDecision("offline", f"cannot resolve {host}: {exc}", via="direct", network_down=True)
     addresses = tuple(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         return AddressDecision("offline", f"{host} resolved to no address", via="direct")

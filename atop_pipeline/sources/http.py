@@ -544,6 +544,8 @@ class PoliteFetcher:
         self._robots: dict[str, _RobotsRules] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
         self._local = threading.local()
+        self._network_failures = 0
+        self._network_down_reason: str | None = None
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
         #: (host key, url, clock time) of every request start, in order: the pacing audit trail.
@@ -611,6 +613,8 @@ class PoliteFetcher:
         while True:
             key = host_key(current)
             self._context().current_key = key
+            if self._network_down_reason is not None:
+                return _Hop(current, "offline", error=self._network_down_reason)
             state = self._host(key)
             if state.down_reason is not None:
                 # Checked before resolving: a dead or offline host costs nothing more this run.
@@ -619,6 +623,8 @@ class PoliteFetcher:
             if not decision.allowed:
                 if decision.outcome == "offline":
                     self._record_connect_failure(key, decision.reason)
+                    if decision.network_down:
+                        self._record_network_failure(decision.reason)
                 return _Hop(current, decision.outcome, error=decision.reason, via=decision.via)
             if check_robots and self.settings.respect_robots:
                 refusal = self._robots_refusal(current)
@@ -667,7 +673,8 @@ class PoliteFetcher:
                 return _Hop(url, outcome, error=f"{type(exc).__name__}: {exc}", via=via)
             try:
                 with self._hosts_lock:
-                    state.failures = 0  # the host answered: the breaker counts *consecutive* failures
+                    state.failures = 0  # the host answered: the breakers count *consecutive* failures
+                    self._network_failures = 0
                 hop = _Hop(url, status=response.status_code, headers=dict(response.headers), via=via)
                 if via == "direct":
                     peer = _peer_address(response)
@@ -774,6 +781,8 @@ class PoliteFetcher:
         """Retry hook: count a connection-level failure; raise to stop retrying once the breaker opens."""
         if not _counts_against_host(error):
             return
+        if classify_error(error)[0] == "offline":
+            self._record_network_failure(f"{type(error).__name__}: {error}")
         key = self._context().current_key
         if self._record_connect_failure(key, f"{type(error).__name__}: {error}"):
             raise _BreakerOpened(error, self._host(key).down_reason or "host down")
@@ -793,6 +802,19 @@ class PoliteFetcher:
                 log.warning("%s", state.down_reason)
                 return True
         return False
+
+    def _record_network_failure(self, reason: str) -> None:
+        """Count a "network unreachable" failure (any host); after N in a row every fetch is offline."""
+        with self._hosts_lock:
+            if self._network_down_reason is not None:
+                return
+            self._network_failures += 1
+            if self._network_failures >= self.settings.circuit_breaker_failures:
+                self._network_down_reason = (
+                    f"network unreachable: {self._network_failures} consecutive lookups/connections failed "
+                    f"on any host; last: {reason}"
+                )
+                log.warning("%s", self._network_down_reason)
 
     # -- robots.txt --
 

@@ -133,7 +133,7 @@ def test_dns_failures_count_towards_the_breaker(make_fetcher):
         import socket
 
         calls.append(host)
-        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     fetcher = make_fetcher(fast_settings(circuit_breaker_failures=2), resolver=failing)
 
@@ -179,3 +179,34 @@ def test_a_host_that_accepts_but_never_answers_is_marked_down(server, make_fetch
     assert first.attempts == 2
     assert second.outcome == "host_down"
     assert server.count("/b") == 0
+
+
+def test_an_offline_machine_stops_trying_after_a_few_failed_lookups(make_fetcher):
+    import socket
+
+    lookups = []
+
+    def no_network(host, port, *args, **kwargs):
+        lookups.append(host)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    fetcher = make_fetcher(fast_settings(circuit_breaker_failures=3), resolver=no_network)
+
+    outcomes = [fetcher.fetch(f"http://host{n}.example/doc") for n in range(10)]
+
+    assert {o.outcome for o in outcomes} == {"offline"}
+    assert len(lookups) == 3
+    assert "network unreachable" in (outcomes[-1].error_message or "")
+
+
+def test_unknown_names_on_different_hosts_do_not_declare_the_network_down(make_fetcher):
+    import socket
+
+    def no_such_name(host, port, *args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    fetcher = make_fetcher(fast_settings(circuit_breaker_failures=2), resolver=no_such_name)
+
+    outcomes = [fetcher.fetch(f"http://host{n}.example/doc") for n in range(4)]
+
+    assert all("network unreachable" not in (o.error_message or "") for o in outcomes)
