@@ -210,3 +210,16 @@ def test_unknown_names_on_different_hosts_do_not_declare_the_network_down(make_f
     outcomes = [fetcher.fetch(f"http://host{n}.example/doc") for n in range(4)]
 
     assert all("network unreachable" not in (o.error_message or "") for o in outcomes)
+
+
+def test_repeated_server_errors_back_off_exponentially(server, make_fetcher, fake_clock):
+    server.route("/page", Reply(500), Reply(500), Reply(500), html(PAGE))
+    settings = fast_settings(min_interval_s=0.5, backoff_factor=1.0, max_retries=3)
+    fetcher = make_fetcher(settings, clock=fake_clock, sleep=fake_clock.sleep)
+
+    outcome = fetcher.fetch(server.url("/page"))
+
+    assert outcome.outcome == "ok"
+    page_starts = [t for _, url, t in fetcher.request_starts if url.endswith("/page")]
+    # urllib3: no backoff after the first error, then factor * 2**(n-1); never below the interval.
+    assert [round(b - a, 9) for a, b in zip(page_starts, page_starts[1:])] == [0.5, 2.0, 4.0]

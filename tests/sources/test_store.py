@@ -199,3 +199,19 @@ def test_failures_are_recorded_too(server, make_fetcher, tmp_path):
     (recorded,) = store.history(server.url("/doc"), with_bodies=True)
     assert recorded.outcome == "not_found"
     assert recorded.body == b"missing"
+
+
+def test_concurrent_records_all_land_in_the_index(tmp_path):
+    import threading
+
+    store = SnapshotStore(tmp_path)
+    bodies = [f"<p>{n}</p>".encode() for n in range(40)]
+    threads = [threading.Thread(target=store.record, args=(_outcome("ok", body, url=f"http://h/{n}"),)) for n, body in enumerate(bodies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    reopened = SnapshotStore(tmp_path)
+    assert sorted(reopened.urls()) == sorted(f"http://h/{n}" for n in range(40))
+    assert all(reopened.last_good(f"http://h/{n}").body == bodies[n] for n in range(40))
