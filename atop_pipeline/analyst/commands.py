@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -22,7 +23,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report = subparsers.add_parser("report", help="render the static HTML status report from the published warehouse")
     report.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE, help=f"published warehouse (default {DEFAULT_WAREHOUSE})")
     report.add_argument("--out", type=Path, default=DEFAULT_REPORTS, help=f"report folder (default {DEFAULT_REPORTS})")
+    report.add_argument("--previous", type=Path, default=None, metavar="PATH",
+                        help="the previous run's state .json (or its .html page) to compare with "
+                        "(default: the last state written into --out)")
+    report.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="date in the page and file name (default: today)")
     report.set_defaults(handler=run_report)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {text!r}") from exc
 
 
 def run_docs(args: argparse.Namespace) -> int:
@@ -51,6 +63,6 @@ def run_report(args: argparse.Namespace) -> int:
     if not args.warehouse.is_file():
         print(f"no warehouse at {args.warehouse}: run `atop-pipeline ingest` first", file=sys.stderr)
         return 1
-    path = render_report(args.warehouse, args.out)
+    path = render_report(args.warehouse, args.out, previous=args.previous, as_of=args.as_of)
     print(f"wrote {path}")
     return 0

@@ -138,8 +138,8 @@ def test_previous_report_page_can_be_named_explicitly(tmp_path: Path) -> None:
 
 def test_report_command_writes_the_page(tmp_path: Path, capsys) -> None:
     wh = build_hand_warehouse(tmp_path / "atop.duckdb")
-    assert main(["report", "--warehouse", str(wh), "--out", str(tmp_path / "out")]) == 0
-    assert (tmp_path / "out" / "index.html").is_file()
+    assert main(["report", "--warehouse", str(wh), "--out", str(tmp_path / "out"), "--as-of", "2026-11-28"]) == 0
+    assert (tmp_path / "out" / "index.html").is_file() and (tmp_path / "out" / "status_2026-11-28.html").is_file()
     assert main(["report", "--warehouse", str(tmp_path / "missing.duckdb"), "--out", str(tmp_path / "out")]) == 1
 
 
