@@ -10,6 +10,7 @@ neither continue the ascending sequence nor read like the template.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import functools
@@ -81,6 +82,8 @@ class Template:
     section_titles: dict[str, str]
     #: distinctive word -> questions whose first 8 words contain it (to find unnumbered question lines)
     opening_index: dict[str, frozenset[int]]
+    #: the first two words of every question (an unnumbered question line starts with one of them)
+    opening_words: frozenset[str] = frozenset()
 
 
 def _tokens(text: str) -> list[str]:
@@ -123,7 +126,8 @@ def parse_template(text: str) -> Template:
             if tok not in _STOPWORDS:
                 index.setdefault(tok, set()).add(q.number)
     # Words in many openings ("alliance", "members") say little about which question a line is.
-    return Template(questions, titles, {k: frozenset(v) for k, v in index.items() if len(v) <= 4})
+    openings = frozenset(t for q in questions.values() for t in q.tokens[:2])
+    return Template(questions, titles, {k: frozenset(v) for k, v in index.items() if len(v) <= 4}, openings)
 
 
 @functools.cache
@@ -295,7 +299,11 @@ def _prepare_lines(sheet_text: SheetText) -> list[_Line]:
     """Working lines: headers glued to answer lines split off, page-number lines dropped."""
     out: list[_Line] = []
     for text, line_no in zip(sheet_text.lines, sheet_text.line_numbers):
-        if _PAGE_LINE_RE.match(text):
+        if ("age" in text or "AGE" in text or "p." in text) and _PAGE_LINE_RE.match(text):
+            continue
+        if "ection" not in text and "ECTION" not in text:
+            # Cheap test first: only a line mentioning a section can be or hold a header.
+            out.append(_Line(text, line_no))
             continue
         pieces = [text]
         m = _GLUED_HEADER_RE.search(text)
@@ -360,6 +368,9 @@ def _candidates(lines: list[_Line], tpl: Template) -> list[_Candidate]:
         else:
             words = line.words_from(m.end()) if m else line.words
             seen = 0
+            # An unnumbered line can only be a question if it opens like one.
+            if not words or words[0] not in tpl.opening_words:
+                continue
         if not words:
             continue
         # Text-only matches: a garbled or missing number ("4Members", "Question four: ...").
@@ -419,25 +430,24 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
     """Where the printed question text ends: (question text, line index, char offset of answer)."""
     m = lines[i].numbered
     start = m.end() if m else 0
-    # Sheet words with their positions, over the question line and the next lines of its block.
-    positions: list[tuple[int, int]] = []
+    # Sheet words over the question line and the next lines of its block; positions are
+    # computed only for the line where the question turns out to end.
+    owners: list[tuple[int, int]] = []  # (line index, word index within the words used from it)
     words: list[str] = []
     limit = len(q.tokens) + 12
     j = i
     while j < end_line and len(words) < limit:
-        ln = lines[j]
-        offset = start if j == i else 0
-        for w, (st, en) in zip(ln.words, ln.spans):
-            if st < offset:
-                continue
-            words.append(w)
-            positions.append((j, en))
-            if len(words) >= limit:
-                break
+        line_words = lines[j].words_from(start) if j == i else lines[j].words
+        take = line_words[: limit - len(words)]
+        words.extend(take)
+        owners.extend((j, k) for k in range(len(take)))
         j += 1
     _, confident, _ = _align(words, q.tokens)
     if confident:
-        line_idx, char = positions[confident - 1]
+        line_idx, k = owners[confident - 1]
+        offset = start if line_idx == i else 0
+        ends = [mt.end() for mt in _TOKEN_RE.finditer(lines[line_idx].text, offset)]
+        char = ends[k]
         # Closing punctuation of the question stays with it: "...COW data)", "...(Yes, No)?".
         rest = lines[line_idx].text[char:]
         pm = re.match(r"[^\w\s]*(?:\s*\))?[?:.]?", rest)
@@ -509,7 +519,8 @@ def locate_answers(sheet_text: SheetText) -> _Located:
 
     answers: list[Answer] = []
     for c in chain:
-        nxt = next((s for s in stops if s > c.line), len(lines))
+        pos = bisect.bisect_right(stops, c.line)
+        nxt = stops[pos] if pos < len(stops) else len(lines)
         q = tpl.questions[c.question]
         qtext, a_line, a_char = _split_question(lines, c.line, nxt, q)
         body = [_ANSWER_LEAD_RE.sub("", lines[a_line].text[a_char:]).strip()]
