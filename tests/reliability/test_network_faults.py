@@ -1,0 +1,124 @@
+"""The fetch fault matrix at scale: ~300 URLs over five loopback hosts, fetched twice (second time failing).
+
+Every URL gets a recorded outcome of the expected kind; dead hosts are cut off by the circuit breaker;
+hostile redirects (file://, the link-local metadata address, loopback outside the allowed addresses)
+are refused; a gzip bomb is stopped at the size cap; the whole run stays under the bound computed from
+the settings (`network.time_bound`); and after the second, failing fetch the last good snapshot of
+every page is still there, byte for byte.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from atop_pipeline.sources.fetch import fetch_all
+from atop_pipeline.sources.http import OUTCOMES, FetchOutcome, PoliteFetcher
+from atop_pipeline.sources.store import SnapshotStore
+from tests.reliability.network import OK_PAGE, FaultMatrix, matrix_settings, time_bound
+
+pytestmark = pytest.mark.timeout(400)
+
+
+@dataclass
+class MatrixRun:
+    matrix: FaultMatrix
+    first: list[FetchOutcome]
+    second: list[FetchOutcome]
+    first_elapsed: float
+    second_elapsed: float
+    bound: float
+    store: SnapshotStore
+    silent_requests: int
+    resets: int
+
+
+@pytest.fixture(scope="module")
+def matrix_run(tmp_path_factory: pytest.TempPathFactory) -> MatrixRun:
+    """Fetch the whole matrix, break the healthy host, fetch again with the same snapshot store."""
+    store = SnapshotStore(tmp_path_factory.mktemp("snapshots"))
+    settings = matrix_settings()
+    with FaultMatrix() as matrix:
+        bound = time_bound(settings, matrix.urls_per_host())
+        started = time.monotonic()
+        with PoliteFetcher(settings, store=store) as fetcher:
+            first = fetch_all(matrix.urls, fetcher)
+        first_elapsed = time.monotonic() - started
+        matrix.break_healthy_host()
+        started = time.monotonic()
+        with PoliteFetcher(settings, store=store) as fetcher:
+            second = fetch_all(matrix.urls, fetcher)
+        second_elapsed = time.monotonic() - started
+        return MatrixRun(matrix, first, second, first_elapsed, second_elapsed, bound, store,
+                         len(matrix.silent.requests), matrix.resetting.accepted)
+
+
+def test_the_matrix_has_hundreds_of_urls_over_five_hosts(matrix_run: MatrixRun) -> None:
+    assert len(matrix_run.matrix.urls) >= 300
+    assert len(set(matrix_run.matrix.host_of.values())) == 5
+
+
+def test_every_url_has_one_recorded_outcome_of_the_expected_kind(matrix_run: MatrixRun) -> None:
+    urls = matrix_run.matrix.urls
+    assert [o.url for o in matrix_run.first] == urls
+    wrong = [(o.url, o.outcome, o.error_message) for o in matrix_run.first
+             if o.outcome not in matrix_run.matrix.expected[o.url]]
+    assert not wrong, wrong[:10]
+    assert all(o.outcome in OUTCOMES for o in matrix_run.first + matrix_run.second)
+    # ... and the store holds both fetches of every URL.
+    assert set(matrix_run.store.urls()) == set(urls)
+    assert all(len(matrix_run.store.history(u)) == 2 for u in urls)
+
+
+def test_both_runs_finish_within_the_bound_computed_from_the_settings(matrix_run: MatrixRun) -> None:
+    assert matrix_run.first_elapsed < matrix_run.bound, (matrix_run.first_elapsed, matrix_run.bound)
+    assert matrix_run.second_elapsed < matrix_run.bound, (matrix_run.second_elapsed, matrix_run.bound)
+
+
+def test_dead_hosts_are_cut_off_by_the_circuit_breaker(matrix_run: MatrixRun) -> None:
+    settings = matrix_settings()
+    by_host = collections.Counter((matrix_run.matrix.host_of[o.url], o.outcome) for o in matrix_run.first)
+    per_run_cap = (settings.circuit_breaker_failures + 1) * (settings.max_retries + 1)
+    for host in ("silent", "refused", "resetting"):
+        assert by_host[(host, "host_down")] >= matrix_run.matrix.dead_pages - settings.circuit_breaker_failures
+    assert matrix_run.resets <= 2 * per_run_cap  # two runs
+    assert matrix_run.silent_requests <= 2 * per_run_cap
+
+
+def test_hostile_redirects_are_refused_before_any_request_is_sent(matrix_run: MatrixRun) -> None:
+    outcomes = {o.url.rsplit("/", 2)[-2] + "/" + o.url.rsplit("/", 1)[-1]: o for o in matrix_run.first}
+    assert outcomes["redirect/file"].outcome == "scheme_refused"
+    assert outcomes["redirect/metadata"].outcome == "address_refused"
+    assert "169.254.169.254" in (outcomes["redirect/metadata"].error_message or "")
+    assert outcomes["redirect/loopback"].outcome == "address_refused"
+    assert outcomes["redirect/ipv6-loopback"].outcome == "address_refused"
+    # The refused loopback target is the healthy server itself on another address: it saw nothing.
+    assert not [r for r in matrix_run.matrix.healthy.requests if r.headers.get("Host", "").startswith(("127.0.0.100", "[::1]"))]
+
+
+def test_a_gzip_bomb_is_stopped_at_the_size_cap(matrix_run: MatrixRun) -> None:
+    bomb = next(o for o in matrix_run.first if o.url.endswith("/bomb"))
+    settings = matrix_settings()
+    assert bomb.outcome == "too_large" and bomb.body is None
+    assert bomb.size is not None and bomb.size <= settings.max_bytes + 2 * 64 * 1024
+
+
+def test_the_last_good_snapshot_of_every_page_survives_a_failing_refetch(matrix_run: MatrixRun) -> None:
+    for i in range(matrix_run.matrix.ok_pages):
+        url = matrix_run.matrix.healthy.url(f"/ok/{i}")
+        second = next(o for o in matrix_run.second if o.url == url)
+        assert second.outcome == "http_error"
+        last_good = matrix_run.store.last_good(url)
+        assert last_good is not None and last_good.body == OK_PAGE.format(i=i).encode()
+        assert second.previous_sha256 == last_good.sha256
+
+
+def test_snapshot_store_stays_inside_its_folder(matrix_run: MatrixRun) -> None:
+    root = matrix_run.store.root.resolve()
+    for path in root.rglob("*"):
+        assert path.resolve().is_relative_to(root)
+    assert not any(Path(root).glob("**/.tmp-*"))
