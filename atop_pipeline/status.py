@@ -330,6 +330,15 @@ def _describe(r: SourceReading) -> str:
     return f"unknown ({badge}: no usable status)"
 
 
+def _status_as_of(reading: SourceReading, as_of: dt.date) -> str:
+    """The reading's status on `as_of`: a repeal that takes effect later leaves the act in force then."""
+    if reading.status_norm == "not_in_force":
+        takes_effect = reading.repeal_effective_date or reading.repeal_date
+        if takes_effect is not None and takes_effect > as_of:
+            return "in_force"
+    return reading.status_norm
+
+
 def assess(
     sheet: Codesheet,
     readings: list[SourceReading],
@@ -401,11 +410,16 @@ def assess(
     readable = [r for r in readings if r.status_norm != "unknown" or r.denunciation]
     for r in readings:
         f.add(f.evidence, "source", f"{_describe(r)}: {r.evidence_text}".strip(), r.url)
+    status_at = {id(r): _status_as_of(r, as_of) for r in readings}
+    for r in readings:
+        if status_at[id(r)] != r.status_norm:
+            f.add(f.evidence, "source_as_of",
+                  f"the repeal takes effect after {as_of.isoformat()}, so the act was still in force then", r.url)
     denounced = [r for r in readings if r.denunciation]
-    treaty_in = [r for r in readings if r.subject == "treaty" and r.status_norm == "in_force" and not r.denunciation]
-    treaty_out = [r for r in readings if r.subject == "treaty" and r.status_norm == "not_in_force"]
-    proxy_in = [r for r in readings if r.subject != "treaty" and r.status_norm == "in_force" and not r.denunciation]
-    proxy_out = [r for r in readings if r.subject != "treaty" and r.status_norm == "not_in_force"]
+    treaty_in = [r for r in readings if r.subject == "treaty" and status_at[id(r)] == "in_force" and not r.denunciation]
+    treaty_out = [r for r in readings if r.subject == "treaty" and status_at[id(r)] == "not_in_force"]
+    proxy_in = [r for r in readings if r.subject != "treaty" and status_at[id(r)] == "in_force" and not r.denunciation]
+    proxy_out = [r for r in readings if r.subject != "treaty" and status_at[id(r)] == "not_in_force"]
 
     cited = list(dict.fromkeys(sheet.urls + list(sheet.termination.source_urls if sheet.termination else ())))
     if readings:
@@ -415,7 +429,8 @@ def assess(
             f.add(f.warnings, "no_source_status", "the sources were read but none shows a usable status")
     elif cited or outcomes:
         source_status = "unreachable"
-        how = "nothing was fetched (offline run)" if not outcomes else "every fetch failed"
+        failed = sorted({str(getattr(o, "outcome", "?")) for o in outcomes or []})
+        how = "nothing was fetched (offline run)" if not failed else "every fetch failed (" + ", ".join(failed) + ")"
         if not reached:
             f.add(f.warnings, "no_source_reached", f"no source could be reached: {how} ({len(cited)} cited URL(s))")
     else:

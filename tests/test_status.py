@@ -388,3 +388,17 @@ def test_termination_date_after_as_of_means_in_force_then() -> None:
     claim = TerminationClaim("terminated", PartialDate(2030, 1, 1, "1/1/2030"), "Terminates 1/1/2030")
     v = assess(sheet_6070(termination=claim), [], None, AS_OF)
     assert (v.sheet_claim, v.verdict) == ("terminated", "in_force")
+
+
+def test_repeal_taking_effect_after_as_of_leaves_the_law_in_force_then() -> None:
+    repealed = reading("adilet_Z1400000246_rus_status_yts_synthetic.html")  # effective 2021-07-01
+    v = assess(sheet_6070(), [repealed], [ok_outcome()], dt.date(2021, 3, 1))
+    assert (v.verdict, v.disagreements) == ("in_force", [])
+    assert "source_as_of" in kinds(v.evidence)
+
+
+def test_failed_fetch_warning_names_the_outcomes() -> None:
+    down = dataclasses.replace(ok_outcome(), outcome="host_down", status_code=None)
+    v = assess(sheet_6070(), [], [down], AS_OF)
+    [warning] = [w for w in v.warnings if w["kind"] == "no_source_reached"]
+    assert "host_down" in warning["detail"]
