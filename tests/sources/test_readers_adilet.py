@@ -271,3 +271,16 @@ def test_truncated_page_still_gives_its_header() -> None:
 def test_non_html_bytes_read_as_unknown_without_raising(body: bytes) -> None:
     r = read_source(Z_URL, body)
     assert r.status_norm == "unknown"
+
+
+def test_info_page_gives_the_adoption_date_from_the_requisites_table() -> None:
+    r = read("adilet_Z1400000246_rus_info_reconstructed.html", "https://old.adilet.zan.kz/rus/docs/Z1400000246/info")
+    assert r.act_date == dt.date(2014, 12, 2)
+    assert "Дата принятия акта: 02.12.2014" in r.evidence_text
+    assert "НЕТ" not in r.evidence_text
+
+
+def test_info_page_badge_without_body_class_is_unknown() -> None:
+    # /info repeats the badge but has no text_* body to cross-check it with: unknown, never in force.
+    r = read("adilet_Z1400000246_rus_info_reconstructed.html", "https://old.adilet.zan.kz/rus/docs/Z1400000246/info")
+    assert (r.status_class, r.status_norm) == ("status_new", "unknown")

@@ -215,6 +215,25 @@ def _links_to_titles(soup: BeautifulSoup) -> list[str]:
     return titles
 
 
+#: /info requisites labels (notes §1.7) whose value dates the act's adoption.
+_INFO_ADOPTION = ("дата принятия акта", "актінің қабылданған күні", "date of adoption")
+
+
+def _info_rows(soup: BeautifulSoup) -> dict[str, str]:
+    """The /info requisites as label -> value (`table#ethernatable` or `table.params`; 2-cell rows)."""
+    table = soup.select_one("table#ethernatable, table.params")
+    if table is None or soup.find(id="to") is not None:
+        return {}
+    rows: dict[str, str] = {}
+    for tr in table.find_all("tr"):
+        cells = tr.find_all("td")
+        if len(cells) == 2:
+            label, value = clean_text(cells[0].get_text(" ")), clean_text(cells[1].get_text(" "))
+            if label and value and value.upper() != "НЕТ":  # empty values are written НЕТ
+                rows.setdefault(label, value)
+    return rows
+
+
 def _denunciation(title: str, notes: list[str], paragraphs: list[str], linked: list[str]) -> list[str]:
     """Evidence sentences showing denunciation or termination of the treaty (empty when none)."""
     evidence: list[str] = []
@@ -302,19 +321,27 @@ def read_adilet(
         article_text = clean_text(article.get_text(" "))
 
     act_date, act_number, act_sentence = _act(header_sentences)
+    info = _info_rows(soup)
+    info_evidence: list[str] = []
+    for label, value in info.items():
+        if label.lower() in _INFO_ADOPTION:
+            info_evidence.append(f"info: {label}: {value}")
+            act_date = act_date or first_date(value)
     repeal_date, repeal_effective, repeal_evidence = _repeal(header_sentences, notes)
     eif_date, eif_evidence = _entry_into_force(article_text)
     linked = _links_to_titles(soup)
     denunciation_evidence = _denunciation(title, notes, paragraphs_text, linked)
 
     page_text = visible_text(soup)
-    main_text = " ".join(t for t in (title, header_text, article_text) if t) or page_text
+    info_text = " ".join(f"{k}: {v}" for k, v in info.items())
+    main_text = " ".join(t for t in (title, header_text, article_text, info_text) if t) or page_text
     if linked:
         main_text += " " + " ".join(linked)
 
     evidence = [status_evidence]
     if act_sentence:
         evidence.append(act_sentence)
+    evidence += info_evidence
     evidence += repeal_evidence
     if eif_evidence:
         evidence.append(f"treaty entry into force: {eif_evidence}")
