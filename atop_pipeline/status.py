@@ -430,7 +430,10 @@ def assess(
     elif cited or outcomes:
         source_status = "unreachable"
         failed = sorted({str(getattr(o, "outcome", "?")) for o in outcomes or []})
-        how = "nothing was fetched (offline run)" if not failed else "every fetch failed (" + ", ".join(failed) + ")"
+        if not failed or failed == ["offline"]:
+            how = "nothing was fetched (offline run)"
+        else:
+            how = "every fetch failed (" + ", ".join(failed) + ")"
         if not reached:
             f.add(f.warnings, "no_source_reached", f"no source could be reached: {how} ({len(cited)} cited URL(s))")
     else:

@@ -402,3 +402,10 @@ def test_failed_fetch_warning_names_the_outcomes() -> None:
     v = assess(sheet_6070(), [], [down], AS_OF)
     [warning] = [w for w in v.warnings if w["kind"] == "no_source_reached"]
     assert "host_down" in warning["detail"]
+
+
+def test_offline_outcomes_are_reported_as_an_offline_run() -> None:
+    offline = dataclasses.replace(ok_outcome(), outcome="offline", status_code=None)
+    v = assess(sheet_6070(), [], [offline], AS_OF)
+    [warning] = [w for w in v.warnings if w["kind"] == "no_source_reached"]
+    assert "offline run" in warning["detail"]
