@@ -125,3 +125,9 @@ def lookup_ccode_by_name(name: str) -> int | None:
         if key.startswith(prefix) and key[len(prefix) :] in index:
             return index[key[len(prefix) :]]
     return None
+
+
+@functools.cache
+def aliases_for(ccode: int) -> tuple[str, ...]:
+    """Normalised alternative names sheets use for `ccode` ("west germany" for 260)."""
+    return tuple(alias for alias, code in _ALIASES.items() if code == ccode and len(alias) >= 3)

@@ -10,7 +10,7 @@ import calendar
 import re
 from dataclasses import dataclass
 
-from atop_pipeline.codesheets.cow import is_known_ccode, lookup_ccode_by_name, normalise_name, state_name
+from atop_pipeline.codesheets.cow import aliases_for, is_known_ccode, lookup_ccode_by_name, normalise_name, state_name
 from atop_pipeline.codesheets.model import PartialDate
 
 # --------------------------------------------------------------------------------------------
@@ -178,6 +178,7 @@ def member_patterns(ccode: int, name: str) -> tuple[re.Pattern[str], re.Pattern[
     cow = state_name(ccode)
     if cow:
         names.add(normalise_name(cow))
+    names.update(aliases_for(ccode))
     names.discard("")
     code_re = re.compile(rf"\(\s*{ccode}\s*\)|(?<![\d/.\-]){ccode}(?=\s+[A-Za-z])")
     alternatives = []

@@ -214,3 +214,50 @@ def test_variables_the_sheet_does_not_determine_are_missing() -> None:
     atop = _variables({6: "", 7: "", 10: "", 11: "", 12: "", 16: "", 24: "", 33: "", 58: ""})
     for name in ("estmode", "pubsecr", "speclgth", "length", "renounce", "proren", "renewlgt", "defense", "asymm", "intcom", "source"):
         assert atop[name] is None, name
+
+
+def test_member_signing_again_gets_a_second_spell() -> None:
+    # SEATO-like: all sign in 1954; the US and Thailand carry on after 1977 (a new phase).
+    sheet = parse_text(
+        sheet_text_from(
+            build_sheet(
+                {
+                    1: "3260",
+                    3: "September 8, 1954: United States of America (2), United Kingdom (200), Thailand (800)\n"
+                    "June 30, 1977: United States of America (2), Thailand (800)",
+                    4: "United States of America (2)\nUnited Kingdom (200)\nThailand (800)",
+                    14: "United States of America (2) — June 30, 1977\nUnited Kingdom (200) — June 30, 1977\n"
+                    "Thailand (800) — June 30, 1977\n"
+                    "United States of America (2), Thailand (800) — still in effect as of February 13, 2020",
+                    16: "Defense pact",
+                }
+            )
+        )
+    )
+    spells = [(r["member"], r["yrent"], r["yrexit"], r["ineffect"]) for r in sheet.atop_members]
+    assert spells == [(2, 1954, 1977, 0), (2, 1977, 0, 1), (200, 1954, 1977, 0), (800, 1954, 1977, 0), (800, 1977, 0, 1)]
+    assert (sheet.atop["mem1"], sheet.atop["mem2"], sheet.atop["mem3"]) == (2, 200, 800)
+    # ATOP codes alliance-level BILAT for the last phase: two members since 1977.
+    assert sheet.atop["bilat"] == 1
+    assert (sheet.atop["ineffect"], sheet.atop["endyr"]) == (1, 0)
+
+
+def test_czechoslovak_successors_keep_a_bilateral_alliance_bilateral() -> None:
+    # Codebook footnote 10: after 1/1/93 the Czech and Slovak continuations are phases; BILAT=1.
+    sheet = parse_text(
+        sheet_text_from(
+            build_sheet(
+                {
+                    1: "3424",
+                    3: "27 November 1960: Czechoslovakia (315), Cambodia (811)\n1 January 1993: Czech Republic (316), Slovakia (317), Cambodia (811)",
+                    4: "Czechoslovakia (315)\nCambodia (811)\nCzech Republic (316)\nSlovakia (317)",
+                    14: "31 December 1992: Czechoslovakia (315), Cambodia (811)\nStill in effect as of 4/26/2020: Czech Republic (316), Slovakia (317), Cambodia (811)",
+                    16: "Nonaggression",
+                }
+            )
+        )
+    )
+    assert sheet.atop["bilat"] == 1
+    assert sheet.atop["ineffect"] == 1
+    cambodia = [(r["yrent"], r["yrexit"]) for r in sheet.atop_members if r["member"] == 811]
+    assert cambodia == [(1960, 1992), (1993, 0)]

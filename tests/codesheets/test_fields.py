@@ -369,3 +369,40 @@ def test_revision_date_and_coders() -> None:
 def test_cow_alliance_number() -> None:
     assert _sheet({2: "3521"}).cowid == 3521
     assert _sheet({2: "N/A"}).cowid is None
+
+
+@pytest.mark.parametrize(
+    ("text", "months"),
+    [("8 years and 10 months", 106), ("twenty-two years and four months", 268), ("ninety-nine years", 1188),
+     ("a period of five years", 60), ("fifteen-year term", 180), ("six months", 6)],
+)  # fmt: skip
+def test_durations_in_words_and_compounds(text: str, months: int) -> None:
+    assert [d.months for d in fields.find_durations(text)] == [months]
+
+
+def test_first_stated_term_decides_speclgth_and_a_stated_length_is_kept() -> None:
+    # As ATOP codes 2440: "until the end of the present war ... in any case ... 5 years" -> 2 and 60.
+    text = "“The obligations of this Treaty shall continue until the end of the present war. It shall in any case remain in force for 5 years.”"
+    assert fields.term_of_treaty(text) == (2, 60)
+    assert fields.term_of_treaty("“This Treaty shall remain in force indefinitely. It shall in any case remain in force for three years.”") == (3, 36)
+
+
+def test_explicitly_prohibited_renunciation_under_a_no_answer() -> None:
+    assert _sheet({11: "No; renunciation is explicitly prohibited. Article 8 — “No Party may withdraw.”"}).atop["renounce"] == 4
+
+
+def test_date_before_the_members_it_is_for() -> None:
+    sheet = _sheet({3: "3 January 1815: United Kingdom (200), France (220)\n13 January 1815: Bavaria (245)", 4: "200 United Kingdom\n220 France\n245 Bavaria"})
+    assert {m.ccode: m.entry.iso() for m in sheet.members} == {200: "1815-01-03", 220: "1815-01-03", 245: "1815-01-13"}
+
+
+def test_a_name_after_the_date_is_prose_not_the_member_the_date_is_for() -> None:
+    sheet = _sheet({3: "June 18, 1887", 4: "255 Germany\n365 Russia", 14: "June 18, 1890 — Germany declined to renew the treaty."})
+    assert {m.ccode: m.exit.iso() for m in sheet.members} == {255: "1890-06-18", 365: "1890-06-18"}
+
+
+def test_overlapping_names_match_the_longest() -> None:
+    sheet = _sheet(
+        {3: "April 4, 1949\nWest Germany: 23 October 1954\nGermany: October 3, 1990", 4: "France (220)\nGerman Federal Republic (260)\nGermany (255)"}
+    )
+    assert {m.ccode: m.entry.iso() for m in sheet.members} == {220: "1949-04-04", 260: "1954-10-23", 255: "1990-10-03"}
