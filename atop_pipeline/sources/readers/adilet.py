@@ -47,7 +47,6 @@ _REPEAL = re.compile(
     r"|repealed|became\s+invalid|invalidated)\b",
     re.IGNORECASE,
 )
-# «(вводится в действие с 1 июля 2021 года)», kaz «(… бастап қолданысқа енгізіледі)», eng "(enters into force …)"
 # A footnote repeals the whole act only when the repeal is its first words («Сноска. Утратил силу …»);
 # «Сноска. Пункт 5 утратил силу …» repeals one provision of an act that stays in force.
 _NOTE_REPEAL = re.compile(
@@ -55,6 +54,7 @@ _NOTE_REPEAL = re.compile(
     r"(?:Lost|Has\s+lost)\s+(?:its\s+)?force|Repealed|Became\s+invalid|Invalidated)",
     re.IGNORECASE,
 )
+# «(вводится в действие с 1 июля 2021 года)», kaz «(… бастап қолданысқа енгізіледі)», eng "(enters into force …)"
 _EFFECTIVE_PAREN = re.compile(
     r"\(([^()]*(?:вво(?:дит|дят)ся\s+в\s+действие|вступает\s+в\s+силу|қолданысқа\s+енгізіл|"
     r"enters?\s+into\s+force|shall\s+be\s+enforced|comes?\s+into\s+effect)[^()]*)\)",
