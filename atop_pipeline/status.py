@@ -107,10 +107,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return day + relativedelta(months=months)
 
 
-def _months_text(months: int) -> str:
-    return f"{months}-month" if months % 12 else f"{months}-month ({months // 12}-year)"
-
-
 # ------------------------------------------------------------------------------------------------
 # (1) The sheet's claim
 
@@ -355,158 +351,13 @@ def assess(
     make it "conflicting".
     """
     f = _Findings()
-
-    # (1) the sheet's claim and its age
     claim = sheet_claim(sheet)
     age = (as_of - claim.date).days if claim.date else None
-    if claim.kind == "unknown":
-        f.add(f.evidence, "sheet_claim", "the sheet makes no usable claim about termination (Q14)")
-    else:
-        when = f" {'on' if claim.kind == 'terminated' else 'as of'} {claim.date.isoformat()}" if claim.date else ""
-        detail = f"the sheet says {claim.kind.replace('_', ' ')}{when}"
-        if claim.text:
-            detail += f": «{claim.text}»"
-        if claim.note:
-            detail += f" ({claim.note})"
-        f.add(f.evidence, "sheet_claim", detail)
-    if claim.kind == "in_effect" and age is not None and age > stale_after_years * 365.25:
-        f.add(f.warnings, "stale_claim",
-              f"the sheet's claim (in effect as of {claim.date.isoformat()}) is {age / 365.25:.1f} years old "
-              f"(more than {stale_after_years})")
-    if claim.kind == "in_effect" and claim.date is None:
-        f.add(f.warnings, "undated_claim", "the sheet says in effect but gives no date")
-    terminated_later = claim.kind == "terminated" and claim.date is not None and claim.date > as_of
-    if terminated_later:
-        f.add(f.evidence, "sheet_claim",
-              f"the sheet's termination date {claim.date.isoformat()} is after {as_of.isoformat()}: in force then")
-
-    # (2) the clauses
-    start, start_note = term_start(sheet)
-    duration, notice_note = duration_for(sheet)
-    clauses = clause_terms(duration, start, as_of)
-    basis = clauses.basis + start_note + notice_note
-    eif = next((r.entry_into_force_date for r in readings if r.entry_into_force_date), None)
-    if eif is not None and start is not None and eif != start and duration is not None:
-        alt = clause_terms(duration, eif, as_of, start_label="entry into force")
-        alt_end = f"current term would end {alt.term_end.isoformat()}" if alt.term_end else f"clauses: {alt.kind}"
-        basis += f"; if counted from entry into force {eif.isoformat()} (per the source): {alt_end}"
-        f.add(f.evidence, "clauses", basis)
-        f.add(f.evidence, "clauses_from_entry_into_force",
-              f"counted from entry into force {eif.isoformat()}: {alt.basis}")
-        if alt.kind != clauses.kind:
-            f.add(f.warnings, "term_start_ambiguous",
-                  f"counting from signature gives '{clauses.kind}' but from entry into force gives '{alt.kind}'")
-    else:
-        f.add(f.evidence, "clauses", basis)
-    for note in clauses.notes:
-        f.add(f.warnings, note["kind"], note["detail"])
-
-    # (3) the sources
-    reached = any(getattr(o, "outcome", None) in _REACHED for o in (outcomes or []))
-    for o in outcomes or []:
-        if getattr(o, "outcome", None) not in _REACHED:
-            msg = getattr(o, "error_message", "") or ""
-            f.add(f.evidence, "fetch", f"{o.outcome}{': ' + msg if msg else ''}", getattr(o, "url", None))
-    readable = [r for r in readings if r.status_norm != "unknown" or r.denunciation]
-    for r in readings:
-        f.add(f.evidence, "source", f"{_describe(r)}: {r.evidence_text}".strip(), r.url)
-    status_at = {id(r): _status_as_of(r, as_of) for r in readings}
-    for r in readings:
-        if status_at[id(r)] != r.status_norm:
-            f.add(f.evidence, "source_as_of",
-                  f"the repeal takes effect after {as_of.isoformat()}, so the act was still in force then", r.url)
-    denounced = [r for r in readings if r.denunciation]
-    treaty_in = [r for r in readings if r.subject == "treaty" and status_at[id(r)] == "in_force" and not r.denunciation]
-    treaty_out = [r for r in readings if r.subject == "treaty" and status_at[id(r)] == "not_in_force"]
-    proxy_in = [r for r in readings if r.subject != "treaty" and status_at[id(r)] == "in_force" and not r.denunciation]
-    proxy_out = [r for r in readings if r.subject != "treaty" and status_at[id(r)] == "not_in_force"]
-
-    cited = list(dict.fromkeys(sheet.urls + list(sheet.termination.source_urls if sheet.termination else ())))
-    if readings:
-        # A shell or badge-less page next to a readable one adds nothing to the summary.
-        source_status = "; ".join(dict.fromkeys(_describe(r) for r in (readable or readings)))
-        if not readable:
-            f.add(f.warnings, "no_source_status", "the sources were read but none shows a usable status")
-    elif cited or outcomes:
-        source_status = "unreachable"
-        failed = sorted({str(getattr(o, "outcome", "?")) for o in outcomes or []})
-        if not failed or failed == ["offline"]:
-            how = "nothing was fetched (offline run)"
-        else:
-            how = "every fetch failed (" + ", ".join(failed) + ")"
-        if not reached:
-            f.add(f.warnings, "no_source_reached", f"no source could be reached: {how} ({len(cited)} cited URL(s))")
-    else:
-        source_status = "no source cited"
-        f.add(f.warnings, "no_source_cited", "the sheet cites no source for its claim")
-    if proxy_in or proxy_out:
-        f.add(f.warnings, "proxy_source",
-              "the source's status is that of the act cited (for a treaty, usually the ratification law), which is "
-              "evidence about the treaty, not proof: a treaty can end while the law stays in force")
-
-    # Disagreements between the evidence named
-    if claim.kind == "in_effect":
-        for r in proxy_out:
-            when = r.repeal_effective_date or r.repeal_date
-            f.add(f.disagreements, "sheet_in_effect_but_law_repealed",
-                  f"the sheet says in effect as of {claim.date.isoformat() if claim.date else '?'} but the cited act "
-                  f"is repealed{' (' + when.isoformat() + ')' if when else ''}: {r.url}")
-        for r in treaty_out:
-            f.add(f.disagreements, "sheet_in_effect_but_source_not_in_force",
-                  f"the sheet says in effect but the source shows the treaty not in force: {r.url}")
-        for r in denounced:
-            f.add(f.disagreements, "sheet_in_effect_but_denounced",
-                  f"the sheet says in effect but the source shows signs of denunciation or termination: {r.url}")
-        if clauses.kind == "expired" and claim.date and clauses.lapse_date and clauses.lapse_date <= claim.date:
-            f.add(f.disagreements, "sheet_in_effect_but_term_lapsed",
-                  f"the sheet says in effect as of {claim.date.isoformat()} but the fixed term lapsed on "
-                  f"{clauses.lapse_date.isoformat()} with no renewal clause")
-    if claim.kind == "terminated" and not terminated_later:
-        for r in treaty_in:
-            f.add(f.disagreements, "sheet_terminated_but_source_in_force",
-                  f"the sheet says terminated on {claim.date.isoformat() if claim.date else '?'} but the source "
-                  f"shows the treaty in force: {r.url}")
-        if proxy_in:
-            f.add(f.warnings, "law_in_force_after_termination",
-                  "the sheet says terminated while the cited act is still in force; a ratification law often "
-                  "stays in force after the treaty ends, so this is not a conflict")
-    if clauses.kind == "expired":
-        for r in treaty_in:
-            f.add(f.disagreements, "source_in_force_but_term_lapsed",
-                  f"the source shows the treaty in force but its fixed term lapsed on "
-                  f"{clauses.lapse_date.isoformat() if clauses.lapse_date else '?'} with no renewal clause: {r.url}")
-
-    # The verdict
-    positive = (claim.kind == "in_effect" or terminated_later or bool(treaty_in) or bool(proxy_in))
-    renewed_after_lapse = bool(treaty_in) or (
-        (claim.kind == "in_effect" or terminated_later) and claim.date is not None
-        and clauses.lapse_date is not None and claim.date >= clauses.lapse_date
-    )
-    verdict: str
-    if f.disagreements:
-        verdict = "conflicting"
-    elif clauses.kind == "not_started":
-        verdict = "unknown"
-    elif claim.kind == "terminated" and not terminated_later:
-        verdict = "terminated"
-    elif denounced or treaty_out:
-        verdict = "terminated"
-    elif clauses.kind == "expired" and not terminated_later:
-        verdict = "expired"
-    elif clauses.kind == "expired_unless_renewed" and not renewed_after_lapse:
-        verdict = "expired"
-        f.add(f.warnings, "renewal_unknown",
-              "the term lapsed and needed an active renewal that the sheet does not record; taken as expired "
-              "unless renewed")
-    elif proxy_out:
-        verdict = "unknown"
-        f.add(f.warnings, "proxy_only_ended",
-              "only the ratification act's repeal suggests the treaty ended; that is a proxy, not proof")
-    elif positive:
-        verdict = "in_force"
-    else:
-        verdict = "unknown"
-
+    terminated_later = _weigh_claim(f, claim, age, as_of, stale_after_years)
+    clauses, basis = _weigh_clauses(f, sheet, readings, as_of)
+    sources = _weigh_sources(f, sheet, readings, outcomes, as_of)
+    _find_disagreements(f, claim, clauses, sources, terminated_later)
+    verdict = _decide(f, claim, clauses, sources, terminated_later)
     return InForceVerdict(
         atopid=sheet.atopid,
         as_of=as_of,
@@ -517,12 +368,200 @@ def assess(
         term_end=clauses.term_end,
         next_notice_deadline=clauses.next_notice_deadline,
         clause_basis=basis,
-        source_status=source_status,
+        source_status=sources.status,
         evidence_json=json.dumps(f.evidence, ensure_ascii=False),
         disagreements_json=json.dumps(f.disagreements, ensure_ascii=False),
         warnings_json=json.dumps(f.warnings, ensure_ascii=False),
         computed_at=now or dt.datetime.now(dt.timezone.utc),
     )
+
+
+def _weigh_claim(f: _Findings, claim: SheetClaim, age: int | None, as_of: dt.date, stale_after_years: int) -> bool:
+    """Record the sheet's claim and its staleness; True when the sheet dates a termination after `as_of`."""
+    if claim.kind == "unknown":
+        f.add(f.evidence, "sheet_claim", "the sheet makes no usable claim about termination (Q14)")
+    else:
+        when = f" {'on' if claim.kind == 'terminated' else 'as of'} {claim.date.isoformat()}" if claim.date else ""
+        detail = f"the sheet says {claim.kind.replace('_', ' ')}{when}"
+        if claim.text:
+            detail += f": «{claim.text}»"
+        if claim.note:
+            detail += f" ({claim.note})"
+        f.add(f.evidence, "sheet_claim", detail)
+    if claim.kind == "in_effect" and claim.date is not None and age is not None and age > stale_after_years * 365.25:
+        f.add(f.warnings, "stale_claim",
+              f"the sheet's claim (in effect as of {claim.date.isoformat()}) is {age / 365.25:.1f} years old "
+              f"(more than {stale_after_years})")
+    if claim.kind == "in_effect" and claim.date is None:
+        f.add(f.warnings, "undated_claim", "the sheet says in effect but gives no date")
+    terminated_later = claim.kind == "terminated" and claim.date is not None and claim.date > as_of
+    if terminated_later and claim.date is not None:
+        f.add(f.evidence, "sheet_claim",
+              f"the sheet's termination date {claim.date.isoformat()} is after {as_of.isoformat()}: in force then")
+    return terminated_later
+
+
+def _weigh_clauses(f: _Findings, sheet: Codesheet, readings: list[SourceReading],
+                   as_of: dt.date) -> tuple[ClauseFinding, str]:
+    """What the clauses imply (counted from signature), and the basis sentence with its assumptions.
+
+    When a source gives the treaty's entry into force, the count from that date is reported beside it,
+    with a warning if the two counts lead to different conclusions.
+    """
+    start, start_note = term_start(sheet)
+    duration, notice_note = duration_for(sheet)
+    clauses = clause_terms(duration, start, as_of)
+    basis = clauses.basis + start_note + notice_note
+    eif = next((r.entry_into_force_date for r in readings if r.entry_into_force_date), None)
+    alt: ClauseFinding | None = None
+    if eif is not None and start is not None and eif != start and duration is not None:
+        alt = clause_terms(duration, eif, as_of, start_label="entry into force")
+        alt_end = f"current term would end {alt.term_end.isoformat()}" if alt.term_end else f"clauses: {alt.kind}"
+        basis += f"; if counted from entry into force {eif.isoformat()} (per the source): {alt_end}"
+    f.add(f.evidence, "clauses", basis)
+    if alt is not None and eif is not None:
+        f.add(f.evidence, "clauses_from_entry_into_force", f"counted from entry into force {eif.isoformat()}: {alt.basis}")
+        if alt.kind != clauses.kind:
+            f.add(f.warnings, "term_start_ambiguous",
+                  f"counting from signature gives '{clauses.kind}' but from entry into force gives '{alt.kind}'")
+    for note in clauses.notes:
+        f.add(f.warnings, note["kind"], note["detail"])
+    return clauses, basis
+
+
+@dataclass
+class _SourceSignals:
+    """The readings sorted by what they say about the treaty as of the date."""
+
+    status: str
+    denounced: list[SourceReading] = field(default_factory=list)
+    treaty_in: list[SourceReading] = field(default_factory=list)  # the treaty itself shown in force
+    treaty_out: list[SourceReading] = field(default_factory=list)
+    proxy_in: list[SourceReading] = field(default_factory=list)  # the cited act (e.g. ratification law)
+    proxy_out: list[SourceReading] = field(default_factory=list)
+
+
+def _weigh_sources(f: _Findings, sheet: Codesheet, readings: list[SourceReading], outcomes: list[Any] | None,
+                   as_of: dt.date) -> _SourceSignals:
+    """Record fetch failures and readings as evidence; sort the readings into signals; warn when blind."""
+    reached = any(getattr(o, "outcome", None) in _REACHED for o in (outcomes or []))
+    for o in outcomes or []:
+        if getattr(o, "outcome", None) not in _REACHED:
+            msg = getattr(o, "error_message", "") or ""
+            f.add(f.evidence, "fetch", f"{o.outcome}{': ' + msg if msg else ''}", getattr(o, "url", None))
+    for r in readings:
+        f.add(f.evidence, "source", f"{_describe(r)}: {r.evidence_text}".strip(), r.url)
+    status_at = {id(r): _status_as_of(r, as_of) for r in readings}
+    for r in readings:
+        if status_at[id(r)] != r.status_norm:
+            f.add(f.evidence, "source_as_of",
+                  f"the repeal takes effect after {as_of.isoformat()}, so the act was still in force then", r.url)
+
+    readable = [r for r in readings if r.status_norm != "unknown" or r.denunciation]
+    cited = list(dict.fromkeys(sheet.urls + list(sheet.termination.source_urls if sheet.termination else ())))
+    if readings:
+        # A shell or badge-less page next to a readable one adds nothing to the summary.
+        status = "; ".join(dict.fromkeys(_describe(r) for r in (readable or readings)))
+        if not readable:
+            f.add(f.warnings, "no_source_status", "the sources were read but none shows a usable status")
+    elif cited or outcomes:
+        status = "unreachable"
+        failed = sorted({str(getattr(o, "outcome", "?")) for o in outcomes or []})
+        if not failed or failed == ["offline"]:
+            how = "nothing was fetched (offline run)"
+        else:
+            how = "every fetch failed (" + ", ".join(failed) + ")"
+        if not reached:
+            f.add(f.warnings, "no_source_reached", f"no source could be reached: {how} ({len(cited)} cited URL(s))")
+    else:
+        status = "no source cited"
+        f.add(f.warnings, "no_source_cited", "the sheet cites no source for its claim")
+
+    signals = _SourceSignals(status=status)
+    for r in readings:
+        now_status = status_at[id(r)]
+        if r.denunciation:
+            signals.denounced.append(r)
+        elif r.subject == "treaty":
+            {"in_force": signals.treaty_in, "not_in_force": signals.treaty_out}.get(now_status, []).append(r)
+        else:
+            {"in_force": signals.proxy_in, "not_in_force": signals.proxy_out}.get(now_status, []).append(r)
+    if signals.proxy_in or signals.proxy_out:
+        f.add(f.warnings, "proxy_source",
+              "the source's status is that of the act cited (for a treaty, usually the ratification law), which is "
+              "evidence about the treaty, not proof: a treaty can end while the law stays in force")
+    return signals
+
+
+def _find_disagreements(f: _Findings, claim: SheetClaim, clauses: ClauseFinding, src: _SourceSignals,
+                        terminated_later: bool) -> None:
+    """Record each disagreement between the sheet, the clauses and the sources."""
+    claim_date = claim.date.isoformat() if claim.date else "?"
+    lapse = clauses.lapse_date.isoformat() if clauses.lapse_date else "?"
+    if claim.kind == "in_effect":
+        for r in src.proxy_out:
+            when = r.repeal_effective_date or r.repeal_date
+            f.add(f.disagreements, "sheet_in_effect_but_law_repealed",
+                  f"the sheet says in effect as of {claim_date} but the cited act is repealed"
+                  f"{' (' + when.isoformat() + ')' if when else ''}: {r.url}")
+        for r in src.treaty_out:
+            f.add(f.disagreements, "sheet_in_effect_but_source_not_in_force",
+                  f"the sheet says in effect but the source shows the treaty not in force: {r.url}")
+        for r in src.denounced:
+            f.add(f.disagreements, "sheet_in_effect_but_denounced",
+                  f"the sheet says in effect but the source shows signs of denunciation or termination: {r.url}")
+        # A claim dated before the lapse is not contradicted by it (the verdict still says expired).
+        if clauses.kind == "expired" and claim.date and clauses.lapse_date and clauses.lapse_date <= claim.date:
+            f.add(f.disagreements, "sheet_in_effect_but_term_lapsed",
+                  f"the sheet says in effect as of {claim_date} but the fixed term lapsed on {lapse} "
+                  "with no renewal clause")
+    if claim.kind == "terminated" and not terminated_later:
+        for r in src.treaty_in:
+            f.add(f.disagreements, "sheet_terminated_but_source_in_force",
+                  f"the sheet says terminated on {claim_date} but the source shows the treaty in force: {r.url}")
+        if src.proxy_in:
+            # Not a conflict: the ratification law often keeps «Новый» after the treaty ends (notes §0.4).
+            f.add(f.warnings, "law_in_force_after_termination",
+                  "the sheet says terminated while the cited act is still in force; a ratification law often "
+                  "stays in force after the treaty ends, so this is not a conflict")
+    if clauses.kind == "expired":
+        for r in src.treaty_in:
+            f.add(f.disagreements, "source_in_force_but_term_lapsed",
+                  f"the source shows the treaty in force but its fixed term lapsed on {lapse} with no renewal "
+                  f"clause: {r.url}")
+
+
+def _decide(f: _Findings, claim: SheetClaim, clauses: ClauseFinding, src: _SourceSignals,
+            terminated_later: bool) -> str:
+    """The verdict from the weighed evidence (strongest signal first); may add the warning it rests on."""
+    if f.disagreements:
+        return "conflicting"
+    if clauses.kind == "not_started":
+        return "unknown"
+    if claim.kind == "terminated" and not terminated_later:
+        return "terminated"
+    if src.denounced or src.treaty_out:
+        return "terminated"
+    if clauses.kind == "expired" and not terminated_later:
+        return "expired"
+    says_in_effect = claim.kind == "in_effect" or terminated_later
+    if clauses.kind == "expired_unless_renewed":
+        renewed = bool(src.treaty_in) or (
+            says_in_effect and claim.date is not None and clauses.lapse_date is not None
+            and claim.date >= clauses.lapse_date
+        )
+        if not renewed:
+            f.add(f.warnings, "renewal_unknown",
+                  "the term lapsed and needed an active renewal that the sheet does not record; taken as expired "
+                  "unless renewed")
+            return "expired"
+    if src.proxy_out:
+        f.add(f.warnings, "proxy_only_ended",
+              "only the ratification act's repeal suggests the treaty ended; that is a proxy, not proof")
+        return "unknown"
+    if says_in_effect or src.treaty_in or src.proxy_in:
+        return "in_force"
+    return "unknown"
 
 
 def verdict_row(verdict: InForceVerdict) -> dict[str, Any]:
