@@ -11,6 +11,7 @@ neither continue the ascending sequence nor read like the template.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import difflib
 import functools
@@ -84,6 +85,8 @@ class Template:
     opening_index: dict[str, frozenset[int]]
     #: the first two words of every question (an unnumbered question line starts with one of them)
     opening_words: frozenset[str] = frozenset()
+    #: question -> how many of its opening words are in opening_index
+    index_words: dict[int, int] = dataclasses.field(default_factory=dict)
 
 
 def _tokens(text: str) -> list[str]:
@@ -127,7 +130,9 @@ def parse_template(text: str) -> Template:
                 index.setdefault(tok, set()).add(q.number)
     # Words in many openings ("alliance", "members") say little about which question a line is.
     openings = frozenset(t for q in questions.values() for t in q.tokens[:2])
-    return Template(questions, titles, {k: frozenset(v) for k, v in index.items() if len(v) <= 4}, openings)
+    kept = {k: frozenset(v) for k, v in index.items() if len(v) <= 4}
+    counts = {n: len({t for t in q.tokens[:8] if t in kept}) for n, q in questions.items()}
+    return Template(questions, titles, kept, openings, counts)
 
 
 @functools.cache
@@ -290,7 +295,13 @@ def _header_section(text: str) -> str | None:
         return by_title
     # Without a recognisable title only an all-caps "SECTION <roman>" line counts: answers cite
     # treaty sections ("Section 3 — “...”").
-    if text.strip().startswith("SECTION") and numeral in _SECTION_TITLE_WORDS and (not title or title.isupper()):
+    # Answers cite treaty sections ("SECTION 3 — “EACH OF THE...” in an all-caps sheet): a header
+    # without a known title needs a roman numeral and no quotation.
+    if (
+        text.strip().startswith("SECTION")
+        and num in _SECTION_TITLE_WORDS
+        and (not title or (title.isupper() and not re.search(r"[“”\"'‘’]", title) and len(title.split()) <= 6))
+    ):
         return numeral
     return None
 
@@ -381,11 +392,11 @@ def _candidates(lines: list[_Line], tpl: Template) -> list[_Candidate]:
                 hits[q] = hits.get(q, 0) + 1
         first = words[0]
         for q, count in hits.items():
-            if q == seen or count < 2:
+            if q == seen or count < min(2, tpl.index_words[q]):
                 continue
             tq = tpl.questions[q]
-            if len(tq.tokens) < 3 and count < len(tq.tokens):
-                continue
+            if len(tq.tokens) < 3 and tuple(words[: len(tq.tokens)]) != tq.tokens:
+                continue  # "Coder:", "Treaty citation:" must be printed as such
             if not (_similar(first, tq.tokens[0]) or (len(tq.tokens) > 1 and _similar(first, tq.tokens[1]))):
                 continue
             full = words if len(words) >= 8 else _line_words(lines, i, m.end() if m else 0)
@@ -426,6 +437,26 @@ def _best_chain(cands: list[_Candidate]) -> list[_Candidate]:
 _ANSWER_LEAD_RE = re.compile(r"^[\s:?).;,\]—–-]+")
 
 
+def _template_tail(upcoming: list[str], tmpl: tuple[str, ...]) -> int:
+    """How many of `upcoming` words are the rest of a question printed in shortened form.
+
+    "33. Does the treaty provide for ..." followed by "(Yes, No) If Yes, describe." on the next
+    line: the tail belongs to the question, not the answer. Only a tail that runs to the
+    template's end counts.
+    """
+    if len(upcoming) < 2:
+        return 0
+    first = upcoming[0]
+    for p in range(1, len(tmpl) - 1):
+        if not _similar(first, tmpl[p]):
+            continue
+        rest = tmpl[p:]
+        matched, confident, reached = _align(upcoming[: len(rest) + 4], rest)
+        if reached and matched >= max(2, int(0.7 * len(rest))) and confident:
+            return confident
+    return 0
+
+
 def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuestion) -> tuple[str, int, int]:
     """Where the printed question text ends: (question text, line index, char offset of answer)."""
     m = lines[i].numbered
@@ -442,7 +473,9 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
         words.extend(take)
         owners.extend((j, k) for k in range(len(take)))
         j += 1
-    _, confident, _ = _align(words, q.tokens)
+    _, confident, reached = _align(words, q.tokens)
+    if confident and not reached:
+        confident += _template_tail(words[confident:], q.tokens)
     if confident:
         line_idx, k = owners[confident - 1]
         offset = start if line_idx == i else 0
@@ -468,7 +501,7 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
 
 
 _FLAG_RE = re.compile(
-    r"^\W*(?P<flag>n\s*/\s*a|n\.a\.|not\s+applicable|yes|no(?:ne)?|unknown|unclear|not\s+known|uncertain)(?![\w/])",
+    r"^\W*(?:answer\s*[:.\-–—]\s*|a\s*:\s*)?(?P<flag>n\s*/\s*a|n\.a\.|not\s+applicable|yes|no(?:ne)?|unknown|unclear|not\s+known|uncertain)(?![\w/])",
     re.IGNORECASE,
 )
 
