@@ -42,27 +42,41 @@ def dagster_home() -> Path:
 def run_ingest_command(args: argparse.Namespace) -> int:
     """Run ingest_job on the instance and print what it did; 1 only if the run itself failed."""
     home = dagster_home()
-    # Resources read ATOP_* when the definitions load, so set them before importing any of them.
-    if args.warehouse:
-        os.environ["ATOP_WAREHOUSE"] = str(Path(args.warehouse).resolve())
-    if args.offline:
-        os.environ["ATOP_OFFLINE"] = "1"
-    if args.as_of:
-        os.environ["ATOP_AS_OF"] = args.as_of.isoformat()
     from atop_pipeline import pipeline
 
+    # Options override the ATOP_* environment, which overrides the defaults (see defs/resources.py).
+    offline = bool(args.offline) or os.environ.get("ATOP_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
     source = args.sheets or os.environ.get("ATOP_SHEETS") or str(pipeline.DEFAULT_SHEETS)
-    root = pipeline.resolve_sheets(source, download_dir=os.environ.get("ATOP_DOWNLOADS") or str(pipeline.DEFAULT_DOWNLOADS),
-                                   settings=pipeline.fetch_settings(offline=bool(args.offline)))
-    os.environ["ATOP_SHEETS"] = str(Path(root).resolve())
+    if offline and pipeline.is_url(source):
+        print(f"cannot download {source} offline", file=sys.stderr)
+        return 2
+    # A URL is downloaded once here, so the partitions are those of the sheets the run will read.
+    downloads = os.environ.get("ATOP_DOWNLOADS") or str(pipeline.DEFAULT_DOWNLOADS)
+    from atop_pipeline.sources.fetch import DownloadError
+
+    try:
+        root = Path(pipeline.resolve_sheets(source, download_dir=downloads, settings=pipeline.fetch_settings())).resolve()
+    except DownloadError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    if not root.exists():
+        print(f"no codesheets at {root}", file=sys.stderr)
+        return 2
+    warehouse = Path(args.warehouse).resolve() if args.warehouse else None
 
     import dagster as dg
 
     from atop_pipeline.defs.runs import execute_ingest, summary_from_run
 
-    instance = dg.DagsterInstance.get()
-    with instance:
-        result = execute_ingest(instance, root, tags={"atop/sheets": str(source)[:200], "atop/launched_by": "cli"})
+    with dg.DagsterInstance.get() as instance:
+        result = execute_ingest(
+            instance,
+            root,
+            warehouse=warehouse,
+            offline=offline,
+            as_of=args.as_of.isoformat() if args.as_of else None,
+            tags={"atop/sheets": str(source)[:200], "atop/launched_by": "cli"},
+        )
         summary = summary_from_run(result)
     print(f"dagster run {result.run_id} ({'success' if result.success else 'FAILED'}), instance {home}")
     for line in summary.lines():

@@ -24,8 +24,28 @@ def register_partitions(instance: dg.DagsterInstance, sheets_root: Path | str) -
     return keys
 
 
+def ingest_run_config(
+    sheets_root: Path | str, *, warehouse: Path | str | None = None, offline: bool = False, as_of: str | None = None
+) -> dict:
+    """Run config setting the resources from the command's options (recorded with the run, shown in the UI)."""
+    resources: dict[str, dict] = {"sheets": {"config": {"path": str(sheets_root)}}}
+    if warehouse is not None:
+        resources["warehouse"] = {"config": {"path": str(warehouse)}}
+    if offline:
+        resources["http"] = {"config": {"offline": True}}
+    if as_of:
+        resources["status"] = {"config": {"as_of": as_of}}
+    return {"resources": resources}
+
+
 def execute_ingest(
-    instance: dg.DagsterInstance, sheets_root: Path | str, *, tags: Mapping[str, str] | None = None
+    instance: dg.DagsterInstance,
+    sheets_root: Path | str,
+    *,
+    warehouse: Path | str | None = None,
+    offline: bool = False,
+    as_of: str | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> dg.ExecuteJobResult:
     """Run ingest_job through Dagster on `instance` over every registered partition, as one run.
 
@@ -44,6 +64,7 @@ def execute_ingest(
     return dg.execute_job(
         dg.reconstructable(ingest_job_def),
         instance=instance,
+        run_config=ingest_run_config(sheets_root, warehouse=warehouse, offline=offline, as_of=as_of),
         tags={**(tags or {}), **range_tags},
         asset_selection=selection,
         raise_on_error=False,

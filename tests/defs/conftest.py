@@ -14,7 +14,7 @@ FIXTURE_SHEETS = Path(__file__).parents[1] / "fixtures" / "defs" / "sheets"
 
 @pytest.fixture
 def sheets_dir(tmp_path: Path) -> Path:
-    """A writable copy of the fixture corpus (four sheets and one file that is not a sheet)."""
+    """A writable copy of the fixture corpus (four good sheets, one with a member that is no COW state, one file that is not a sheet)."""
     target = tmp_path / "sheets"
     shutil.copytree(FIXTURE_SHEETS, target)
     return target

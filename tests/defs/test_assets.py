@@ -19,7 +19,7 @@ from atop_pipeline.defs.resources import (
 )
 from atop_pipeline.definitions import ASSETS, CHECKS, defs
 
-KEYS = ["atop_1005", "atop_1010", "atop_1015", "atop_6070", "atop_unidentified"]
+KEYS = ["atop_1005", "atop_1010", "atop_1012", "atop_1015", "atop_6070", "atop_unidentified"]
 
 
 def resources_for(sheets: Path, warehouse: Path) -> dict:
@@ -84,7 +84,7 @@ def test_the_published_warehouse_has_every_sheet_and_a_verdict_for_6070(ingested
         con.close()
     assert sheets == {1005, 1010, 1015, 6070}
     assert verdict == ("in_force",)
-    assert ("meeting_notes.txt",) in errors
+    assert {("meeting_notes.txt",), ("codesheet_1012_unknown_member.txt",)} <= set(errors)
 
 
 def test_materializations_carry_counts_schema_preview_and_links(ingested):
@@ -92,6 +92,8 @@ def test_materializations_carry_counts_schema_preview_and_links(ingested):
     meta = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
     assert meta["codesheets"]["loaded"].value + meta["codesheets"]["unchanged"].value == 4
     assert meta["codesheets"]["errors"].value == 1
+    assert meta["codesheets"]["quarantined"].value == 1
+    assert "codesheet_1012_unknown_member.txt" in meta["codesheets"]["quarantined_files"].value
     assert "meeting_notes.txt" in meta["codesheets"]["quarantined_files"].value
     assert meta["in_force_status"]["dagster/row_count"].value == 4
     assert {c.name for c in meta["in_force_status"]["dagster/column_schema"].schema.columns} >= {"atopid", "verdict"}

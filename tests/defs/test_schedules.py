@@ -23,7 +23,7 @@ def test_nightly_ingest_registers_new_sheets_and_requests_one_run_over_all_parti
         request = nightly_ingest_schedule(context)
         keys = instance.get_dynamic_partitions(codesheet_partitions.name)
     assert isinstance(request, dg.RunRequest)
-    assert set(keys) == {"atop_1005", "atop_1010", "atop_1015", "atop_6070", "atop_unidentified"}
+    assert set(keys) == {"atop_1005", "atop_1010", "atop_1012", "atop_1015", "atop_6070", "atop_unidentified"}
     assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (keys[0], keys[-1])
     assert request.run_key == "nightly:2026-11-28"
 

@@ -29,7 +29,7 @@ def fresh_instance():
 def test_first_tick_registers_a_partition_per_alliance_and_requests_a_run_each(sheets_dir, fresh_instance):
     result = _tick(build_codesheet_folder_sensor(), fresh_instance, sheets_dir, None)
     added = result.dynamic_partitions_requests[0].partition_keys
-    assert set(added) == {"atop_1005", "atop_1010", "atop_1015", "atop_6070", "atop_unidentified"}
+    assert set(added) == {"atop_1005", "atop_1010", "atop_1012", "atop_1015", "atop_6070", "atop_unidentified"}
     assert {r.partition_key for r in result.run_requests} == set(added)
 
 
@@ -73,7 +73,7 @@ def test_run_requests_per_tick_are_capped_and_the_rest_come_next_tick(sheets_dir
     second = _tick(sensor, fresh_instance, sheets_dir, first.cursor)
     third = _tick(sensor, fresh_instance, sheets_dir, second.cursor)
     requested = [r.partition_key for r in (*first.run_requests, *second.run_requests, *third.run_requests)]
-    assert sorted(requested) == sorted(set(requested)) and len(requested) == 5
+    assert sorted(requested) == sorted(set(requested)) and len(requested) == 6
 
 
 def test_cursor_maps_files_to_content_hashes(sheets_dir, fresh_instance):

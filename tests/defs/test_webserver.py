@@ -163,7 +163,7 @@ def test_ui_serves_the_graph_runs_ingest_job_and_backfills_205_partitions_as_one
     assets = {"/".join(n["assetKey"]["path"]) for n in gql(ASSET_NODES)["assetNodes"]}
     assert EXPECTED_ASSETS <= assets
 
-    keys = ["atop_1005", "atop_1010", "atop_1015", "atop_6070", "atop_unidentified"]
+    keys = ["atop_1005", "atop_1010", "atop_1012", "atop_1015", "atop_6070", "atop_unidentified"]
     for key in keys:
         added = gql(ADD_PARTITION, {"selector": REPOSITORY, "name": "codesheets", "key": key})
         assert added["addDynamicPartition"]["__typename"] == "AddDynamicPartitionSuccess", added
