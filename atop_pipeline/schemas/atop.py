@@ -23,7 +23,7 @@ from atop_pipeline.schemas._checks import (
     row_check,
     rows,
 )
-from atop_pipeline.warehouse.columns import ALLIANCE_COLUMNS, MEMBER_COLUMNS
+from atop_pipeline.schemas.columns import ALLIANCE_COLUMNS, MEMBER_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ class _AllianceChecks(pa.DataFrameModel):
         nullable=True, description="distinct member states on the sheet", metadata={"question": 4}
     )
     max_concurrent_members: Series[pd.Int64Dtype] = pa.Field(
-        nullable=True, description="most members in force at once within a phase", metadata={"question": 4}
+        nullable=True, description="most members in force at once in the final phase", metadata={"question": 4}
     )
 
     class Config:
@@ -229,7 +229,7 @@ class _AllianceChecks(pa.DataFrameModel):
 
     @row_check(
         "bilat_matches_member_count", ("bilat", "member_count", "max_concurrent_members"), question=4,
-        description="bilat = 1: never more than two members at once (per phase); bilat = 0: three or more members",
+        description="bilat = 1: never more than two members at once (in the final phase); bilat = 0: three or more members",
     )
     def _bilat(cls, df: pd.DataFrame) -> pd.Series:
         return rows(df, _bilat_consistent, "bilat", "member_count", "max_concurrent_members")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
 from typing import Iterable, Mapping
 
 import pandas as pd
@@ -163,19 +162,25 @@ def _member_rows(sheet: Codesheet) -> list[dict[str, object]]:
 
 
 def max_concurrent_members(member_rows: list[dict[str, object]]) -> int:
-    """Most member rows in force at the same moment within one phase (BILAT: "never more than 2")."""
-    by_phase: dict[object, list[tuple[tuple[int, int, int], int]]] = defaultdict(list)
-    for r in member_rows:
+    """Most member rows in force at the same moment in the alliance's final phase.
+
+    BILAT is "1 if never more than 2 members"; with phases, ATOP's alliance-level row follows the final
+    phase (3260: eight members in phase 1, a US-Thailand phase 2, coded bilat = 1).
+    """
+    phases = [int(r.get("phase") or 0) for r in member_rows]  # type: ignore[call-overload]
+    final = max(phases, default=0)
+    events: list[tuple[tuple[int, int, int], int]] = []
+    for r, phase in zip(member_rows, phases):
+        if phase != final:
+            continue
         start = _point(r.get("yrent"), r.get("moent"), r.get("dayent"), end=False) or (0, 0, 0)
         stop = _point(r.get("yrexit"), r.get("moexit"), r.get("dayexit"), end=True) or (9999, 12, 31)
         # An exit sorts before an entry on the same day: 3470's 260 leaves as 255 joins (1990-10-03).
-        by_phase[r.get("phase") or 0] += [(start, 1), (stop, -1)]
-    best = 0
-    for events in by_phase.values():
-        current = 0
-        for _, delta in sorted(events, key=lambda e: (e[0], e[1])):
-            current += delta
-            best = max(best, current)
+        events += [(start, 1), (stop, -1)]
+    best = current = 0
+    for _, delta in sorted(events):
+        current += delta
+        best = max(best, current)
     return best
 
 

@@ -196,8 +196,12 @@ def ingest_folder(
     *,
     reference_dir: Path | None = None,
     publish: bool = True,
+    lock_timeout: float = 0.0,
 ) -> LoadReport:
-    """Read every input under `sheets`, parse, validate, load into `warehouse` and (by default) publish it."""
+    """Read every input under `sheets`, parse, validate, load into `warehouse` and (by default) publish it.
+
+    Raises WarehouseLockedError if another ingest holds the warehouse for longer than `lock_timeout` s.
+    """
     from atop_pipeline.codesheets import parser, reading
     from atop_pipeline.codesheets.model import SheetError as _SheetError
 
@@ -225,7 +229,7 @@ def ingest_folder(
                         message=f"{item.source_file}: the parser failed: {exc}",
                     )
                 )
-    wh = Warehouse(warehouse)
+    wh = Warehouse(warehouse, lock_timeout=lock_timeout)
     with wh.lock():
         report = load_batch(wh, parsed, errors, inputs, reference_dir=reference_dir or default_reference_dir())
         if publish:

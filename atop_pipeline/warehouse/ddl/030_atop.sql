@@ -139,7 +139,7 @@ CREATE TABLE IF NOT EXISTS alliances (
     -- lineage and batch-level facts
     sha256                 VARCHAR NOT NULL,  -- codesheet version these values came from
     member_count           INTEGER,           -- distinct member states on the sheet (Q4)
-    max_concurrent_members INTEGER,           -- most members in force at once within a phase
+    max_concurrent_members INTEGER,           -- most members in force at once in the final phase
     PRIMARY KEY (atopid)
 );
 
