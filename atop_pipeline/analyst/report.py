@@ -84,6 +84,7 @@ class ReportData:
     unreachable: list[dict[str, Any]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)  # with "snapshot_href" added
     alliances: list[int] = field(default_factory=list)
+    agreement: tuple[int, int] | None = None  # (agree, determined) with the published ATOP 5.1
 
 
 @dataclass
@@ -198,6 +199,7 @@ _SQL_SOURCES = """
     LEFT JOIN source_readings AS r ON r.snapshot_id = s.snapshot_id
     QUALIFY row_number() OVER (PARTITION BY c.url ORDER BY r.reader) = 1
     ORDER BY c.url"""
+_SQL_AGREEMENT = "SELECT determined, agree FROM reconciliation_summary WHERE variable = '(all)'"
 # Fetch failures are a source problem, not a quarantined sheet: they are listed under "unreachable".
 _SQL_QUARANTINE = """
     SELECT source_file, atopid, stage, error, table_name, column_name, question, value, message
@@ -234,6 +236,10 @@ def gather(con: duckdb.DuckDBPyConnection, *, as_of: dt.date, warehouse: str, sn
         data.parsed_per_year = _per_year(spans, as_of.year)
         data.alliances = [int(r[0]) for r in con.execute(_SQL_ALLIANCE_IDS).fetchall()]
         data.counts["parsed alliances"] = len(data.alliances)
+    if "reconciliation_summary" in rel:
+        row = con.execute(_SQL_AGREEMENT).fetchone()
+        if row is not None and row[0]:
+            data.agreement = (int(row[1]), int(row[0]))
     if "current_in_force" in rel:
         data.verdict_rows = _rows(con, _SQL_CURRENT_VERDICTS)
         data.verdicts = {int(r["atopid"]): str(r["verdict"]) for r in data.verdict_rows}
@@ -519,6 +525,10 @@ def render_html(data: ReportData, changes: Changes) -> str:
     total = sum(c for _, c in counts) or 1
     cards = "".join(f'<div class="card"><b>{_e(v)}</b><span>{_e(k)}</span></div>' for k, v in data.counts.items())
     cards += f'<div class="card"><b>{len(data.disagreements)}</b><span>disagreements</span></div>'
+    if data.agreement is not None:
+        agree, determined = data.agreement
+        cards += (f'<div class="card" id="agreement"><b>{100 * agree / determined:.1f}%</b>'
+                  f"<span>agree with ATOP 5.1 ({agree}/{determined} values)</span></div>")
 
     if counts:
         verdict_body = (

@@ -150,6 +150,7 @@ def test_report_of_the_sample_warehouse_shows_the_parsed_alliance(sample_warehou
     assert rows == [["in_force", "1", "100%"]]
     assert "6070" in soup.find(id="verdict-detail-table").get_text()
     assert soup.find("svg", id="plot-in-force-per-year") is not None
+    assert "agree with ATOP 5.1" in soup.find(id="agreement").get_text()
 
 
 def test_sources_section_links_each_cited_url_to_its_stored_page(sample_warehouse: Path, tmp_path: Path) -> None:
