@@ -128,3 +128,38 @@ def test_lock_is_reentrant_within_one_warehouse_object(wh, load):
         load(make_sheet(6070))
         wh.publish()
     assert query(wh.published_path, "SELECT count(*) AS n FROM alliances") == [{"n": 1}]
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from atop_pipeline.warehouse import Warehouse
+wh = Warehouse(Path(sys.argv[2]))
+with wh.lock():
+    Path(sys.argv[3]).write_text("held")
+    while not Path(sys.argv[4]).exists():
+        time.sleep(0.05)
+"""
+
+
+def test_writer_with_a_lock_timeout_waits_for_the_holder_then_proceeds(wh, tmp_path):
+    import threading
+
+    held, release = tmp_path / "held", tmp_path / "release"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(HERE.parents[1]), str(wh.published_path), str(held), str(release)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        _wait_for(held, holder)
+        with pytest.raises(WarehouseLockedError):  # without a timeout: fails at once, clearly
+            with Warehouse(wh.published_path).connect():
+                pass
+        threading.Timer(0.5, release.write_text, args=("go",)).start()
+        with Warehouse(wh.published_path, lock_timeout=300).connect() as con:
+            assert con.execute("SELECT count(*) FROM codesheets").fetchall() == [(0,)]
+        assert release.exists()  # we got in only after the holder was told to let go
+    finally:
+        release.write_text("go")
+        holder.communicate(timeout=60)

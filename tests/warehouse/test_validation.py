@@ -209,3 +209,12 @@ def test_member_that_left_while_another_joined_keeps_bilateral_valid(load, q):
     assert q("SELECT max_concurrent_members, member_count FROM alliances WHERE atopid = 6077") == [
         {"max_concurrent_members": 2, "member_count": 3}
     ]
+
+
+def test_sheet_without_an_atopid_is_quarantined(load, q):
+    sheet, raw = make_sheet(6078)
+    sheet.atopid = None
+    report = load(make_sheet(6070), (sheet, raw))
+    assert report.quarantined == 1 and report.loaded == 1
+    rows = q("SELECT table_name, error, column_name FROM ingest_errors WHERE table_name = 'codesheets'")
+    assert rows == [{"table_name": "codesheets", "error": "not_nullable", "column_name": "atopid"}]
