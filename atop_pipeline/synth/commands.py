@@ -67,7 +67,8 @@ def handler(args: argparse.Namespace) -> int:
             return 2
         print(rt.table())
         for m in rt.mismatches[: args.show_mismatches]:
-            print(f"  {m.atopid} {m.variable}: parsed={m.parsed} published={m.published} ({m.file})")
+            of = f" (copy of {m.source_atopid})" if m.source_atopid else ""
+            print(f"  {m.atopid}{of} {m.variable}: parsed={m.parsed} published={m.published} ({m.file})")
         for file, message in rt.errors[: args.show_mismatches]:
             print(f"  failed {file}: {message}")
         return 0 if not rt.mismatches and not rt.errors else 1

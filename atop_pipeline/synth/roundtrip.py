@@ -28,6 +28,7 @@ class Mismatch:
     parsed: int | None
     published: int | None
     file: str
+    source_atopid: int | None = None  # the published alliance, when the sheet carries a remapped ID
 
 
 @dataclass
@@ -118,15 +119,17 @@ def compare_sheet(
     sheet_atopid: int,
     alliance_variables: Iterable[str],
     member_variables: Iterable[str],
+    source_atopid: int | None = None,
 ) -> None:
     """Add one sheet's comparisons (alliance variables, then member rows) to `report`."""
+    source = source_atopid if source_atopid not in (None, sheet_atopid) else None
     alliance_variables = [v for v in alliance_variables if v in published]
     for var in alliance_variables:
         expected = sheet_atopid if var == "atopid" else _cell(published[var])
         got = atop.get(var)
         report._count(var, got == expected)
         if got != expected:
-            report.mismatches.append(Mismatch(sheet_atopid, var, got, expected, file))
+            report.mismatches.append(Mismatch(sheet_atopid, var, got, expected, file, source))
     member_variables = [v for v in member_variables if published_members and v in published_members[0]]
     # ATOP repeats a member row per phase; identical spells are one spell on the sheet.
     seen: dict[tuple, dict[str, int | None]] = {}
@@ -153,7 +156,7 @@ def compare_sheet(
                 name = f"member.{var}"
                 report._count(name, e == g)
                 if e != g:
-                    report.mismatches.append(Mismatch(sheet_atopid, f"member[{ccode}].{var}", g, e, file))
+                    report.mismatches.append(Mismatch(sheet_atopid, f"member[{ccode}].{var}", g, e, file, source))
 
 
 def roundtrip(corpus_dir: Path | str, reference_dir: Path | str | None = None) -> RoundTripReport:
@@ -192,5 +195,6 @@ def roundtrip(corpus_dir: Path | str, reference_dir: Path | str | None = None) -
             sheet_atopid=sheet_id,
             alliance_variables=alliance_vars,
             member_variables=member_vars,
+            source_atopid=source_id,
         )
     return report
