@@ -241,7 +241,7 @@ _PAGE_LINE_RE = re.compile(
 class _Line:
     """A working line: its text, source line number, header numeral; words computed on demand."""
 
-    __slots__ = ("text", "line_no", "header", "numbered", "_words", "_spans")
+    __slots__ = ("text", "line_no", "header", "numbered", "_words", "_spans", "_after")
 
     def __init__(self, text: str, line_no: int, header: str | None = None) -> None:
         self.text = text
@@ -250,6 +250,7 @@ class _Line:
         self.numbered = _NUMBER_PREFIX_RE.match(text) if text[:1].isspace() or text[:1].isdigit() or text[:1] in "Qq#" else None
         self._words: list[str] | None = None
         self._spans: list[tuple[int, int]] | None = None
+        self._after: tuple[int, list[str]] | None = None
 
     @property
     def words(self) -> list[str]:
@@ -269,7 +270,9 @@ class _Line:
         """The words starting at or after `char`."""
         if char == 0:
             return self.words
-        return _TOKEN_RE.findall(self.text[char:].lower())
+        if self._after is None or self._after[0] != char:
+            self._after = (char, _TOKEN_RE.findall(self.text[char:].lower()))
+        return self._after[1]
 
 
 def _section_from_title(title: str) -> str | None:
@@ -407,26 +410,48 @@ def _candidates(lines: list[_Line], tpl: Template) -> list[_Candidate]:
 
 
 def _best_chain(cands: list[_Candidate]) -> list[_Candidate]:
-    """The heaviest chain of candidates ascending in both line and question number."""
+    """The heaviest chain of candidates ascending in both line and question number.
+
+    Candidates are taken line by line; best[q] holds the heaviest chain so far ending at
+    question q, so each candidate looks back over at most 61 questions, not every candidate.
+    """
     cands = sorted(cands, key=lambda c: (c.line, c.question))
-    n = len(cands)
-    best = [0.0] * n
-    prev = [-1] * n
-    for k, c in enumerate(cands):
-        best_val, best_j = 0.0, -1
-        for j in range(k):
-            d = cands[j]
-            if d.line < c.line and d.question < c.question and best[j] > best_val:
-                best_val, best_j = best[j], j
-        best[k] = best_val + c.weight
-        prev[k] = best_j
-    if not n:
+    if not cands:
         return []
-    k = max(range(n), key=lambda x: (best[x], -x))
+    size = QUESTION_COUNT + 1
+    # Fenwick tree over question numbers holding (heaviest chain ending at <= q, its candidate).
+    tree_val = [0.0] * (size + 1)
+    tree_idx = [-1] * (size + 1)
+    prev = [-1] * len(cands)
+    total = [0.0] * len(cands)
+    k = 0
+    while k < len(cands):
+        line = cands[k].line
+        group_end = k
+        while group_end < len(cands) and cands[group_end].line == line:
+            group_end += 1
+        # Chains from earlier lines only: query every candidate of the line before updating.
+        for j in range(k, group_end):
+            c = cands[j]
+            q, val, idx = c.question - 1, 0.0, -1  # best over questions 1..question-1
+            while q > 0:
+                if tree_val[q] > val or (tree_val[q] == val and idx != -1 and tree_idx[q] != -1 and tree_idx[q] < idx):
+                    val, idx = tree_val[q], tree_idx[q]
+                q -= q & -q
+            total[j] = val + c.weight
+            prev[j] = idx
+        for j in range(k, group_end):
+            q = cands[j].question
+            while q < size:
+                if total[j] > tree_val[q]:
+                    tree_val[q], tree_idx[q] = total[j], j
+                q += q & -q
+        k = group_end
+    end = max(range(len(cands)), key=lambda x: (total[x], -x))
     chain: list[_Candidate] = []
-    while k != -1:
-        chain.append(cands[k])
-        k = prev[k]
+    while end != -1:
+        chain.append(cands[end])
+        end = prev[end]
     return chain[::-1]
 
 
@@ -435,6 +460,9 @@ def _best_chain(cands: list[_Candidate]) -> list[_Candidate]:
 # --------------------------------------------------------------------------------------------
 
 _ANSWER_LEAD_RE = re.compile(r"^[\s:?).;,\]—–-]+")
+
+
+_QUESTION_END_RE = re.compile(r"[^\w\s]*(?:\s*\))?[?:.]?")
 
 
 def _template_tail(upcoming: list[str], tmpl: tuple[str, ...]) -> int:
@@ -463,7 +491,7 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
     start = m.end() if m else 0
     # Sheet words over the question line and the next lines of its block; positions are
     # computed only for the line where the question turns out to end.
-    owners: list[tuple[int, int]] = []  # (line index, word index within the words used from it)
+    taken: list[tuple[int, int]] = []  # (line index, words used from it)
     words: list[str] = []
     limit = len(q.tokens) + 12
     j = i
@@ -471,20 +499,27 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
         line_words = lines[j].words_from(start) if j == i else lines[j].words
         take = line_words[: limit - len(words)]
         words.extend(take)
-        owners.extend((j, k) for k in range(len(take)))
+        taken.append((j, len(take)))
         j += 1
     _, confident, reached = _align(words, q.tokens)
     if confident and not reached:
         confident += _template_tail(words[confident:], q.tokens)
     if confident:
-        line_idx, k = owners[confident - 1]
+        k = confident - 1
+        line_idx = i
+        for line_idx, count in taken:
+            if k < count:
+                break
+            k -= count
         offset = start if line_idx == i else 0
-        ends = [mt.end() for mt in _TOKEN_RE.finditer(lines[line_idx].text, offset)]
-        char = ends[k]
+        char = offset
+        for n, mt in enumerate(_TOKEN_RE.finditer(lines[line_idx].text, offset)):
+            if n == k:
+                char = mt.end()
+                break
         # Closing punctuation of the question stays with it: "...COW data)", "...(Yes, No)?".
-        rest = lines[line_idx].text[char:]
-        pm = re.match(r"[^\w\s]*(?:\s*\))?[?:.]?", rest)
-        char += pm.end() if pm else 0
+        pm = _QUESTION_END_RE.match(lines[line_idx].text, char)
+        char = pm.end() if pm else char
     else:
         # No recognisable template text: split at the first ':' or '?' on the line, else the
         # whole line is the question.
