@@ -124,17 +124,22 @@ def test_slice_of_50_sheets_parses_without_failures(slice_report) -> None:
     assert kinds == {"txt", "pdf"}  # the slice carries at least one PDF through reading and parsing
 
 
-# An upstream reading bug makes this fail at the time of writing (see the synth report): with no form
-# feeds, reading drops a content line repeated three times at regular spacing ("describe. No." after a
-# wrapped question, sheet 1025 at seed 0) as if it were a running header. strict=True: once fixed this
-# XPASSes and fails, so the marker gets removed.
-@pytest.mark.xfail(strict=True, reason="reading drops repeated content lines like 'describe. No.' as running headers")
+def _reading_dropped_a_content_line(path: Path) -> bool:
+    """Upstream reading bug at the time of writing (see the synth report): without form feeds, a
+    content line repeated three times at regular spacing ("describe. No." after a wrapped question)
+    is removed as if it were a running header."""
+    from atop_pipeline.codesheets.reading import read_sheet
+
+    notes = read_sheet(path.read_bytes(), path.name).notes
+    return any("regularly spaced" in n and "describe." in n for n in notes)
+
+
 def test_slice_agrees_fully_outside_known_gaps(slice_report) -> None:
-    report, _ = slice_report
+    report, out = slice_report
     records = {r.atopid: r for r in load_alliances()}
     sources = [(m, m.source_atopid or m.atopid) for m in report.mismatches]
     unexplained = [m for m, a in sources if a not in DATA_INCONSISTENT and not _known_parser_gaps(records[a])]
-    assert unexplained == []
+    assert [m for m in unexplained if not _reading_dropped_a_content_line(out / m.file)] == []
 
 
 def test_alliance_level_agreement_on_slice_is_high(slice_report) -> None:
