@@ -132,7 +132,7 @@ def _int(value: str) -> int | None:
     return int(value) if value.strip() != "" else None
 
 
-def _num_words(n: int, rng: random.Random, digits: bool) -> str:
+def _num_words(n: int, digits: bool) -> str:
     """A count in words ("ten") or digits ("10")."""
     if digits or n > 59:
         return str(n)
@@ -149,16 +149,16 @@ def duration_text(months: int, rng: random.Random) -> str:
     years, rest = divmod(months, 12)
     parts = []
     if years:
-        parts.append(f"{_num_words(years, rng, digits)} year{'s' if years != 1 else ''}")
+        parts.append(f"{_num_words(years, digits)} year{'s' if years != 1 else ''}")
     if rest:
-        parts.append(f"{_num_words(rest, rng, digits)} month{'s' if rest != 1 else ''}")
+        parts.append(f"{_num_words(rest, digits)} month{'s' if rest != 1 else ''}")
     return " and ".join(parts)
 
 
 def _period_text(months: int, rng: random.Random) -> str:
     """A renewal period: "five-year periods", "successive periods of one year"."""
     if months % 12 == 0 and rng.random() < 0.5:
-        return f"subsequent {_num_words(months // 12, rng, False)}-year periods"
+        return f"subsequent {_num_words(months // 12, False)}-year periods"
     return f"successive periods of {duration_text(months, rng)}"
 
 
@@ -382,7 +382,7 @@ def _renounce_answer(row: dict[str, str], rng: random.Random) -> str:
         1: f"Either Party may denounce this Treaty at any time by giving {notice} notice in writing to the other.",
         2: "Should one of the Parties commit an act of aggression against a third State, the other Party may "
         "denounce this Treaty without notice.",
-        3: f"After the expiry of {_num_words(rng.randint(2, 5), rng, False)} years, either Party may withdraw "
+        3: f"After the expiry of {_num_words(rng.randint(2, 5), False)} years, either Party may withdraw "
         f"from this Treaty upon {notice} notice.",
         4: "No Party may withdraw from this Treaty while it remains in force.",
     }[value]
