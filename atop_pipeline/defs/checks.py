@@ -25,14 +25,14 @@ from atop_pipeline.defs.resources import StatusSettingsResource, WarehouseResour
 #: Failing rows shown in a check's metadata.
 SAMPLE_ROWS = 20
 
-#: Which asset each validated table belongs to (the asset whose step last writes it).
-TABLE_ASSETS: dict[str, str] = {
-    **{t: "warehouse" for t in pipeline.WAREHOUSE_TABLES},
-    "source_documents": "source_documents",
-    "source_snapshots": "source_snapshots",
-    "source_readings": "source_readings",
-    "in_force_status": "in_force_status",
-}
+
+
+def table_assets() -> dict[str, str]:
+    """Which asset each validated table belongs to (the asset whose step writes it)."""
+    return {
+        **{t: "warehouse" for t in pipeline.warehouse_tables()},
+        **{t: t for t in pipeline.SOURCE_TABLES + pipeline.STATUS_TABLES},
+    }
 
 #: evaluate(working warehouse, status settings) -> (passed, num_failures, failing rows, extra metadata)
 Evaluate = Callable[[Any, StatusSettingsResource], tuple[bool, int, Any, dict[str, Any]]]
@@ -150,7 +150,7 @@ CROSS_TABLE_CHECKS: tuple[CheckSpec, ...] = (
 def all_checks() -> list[dg.AssetChecksDefinition]:
     """Every check, one step per asset: its tables' schema checks plus the cross-table ones."""
     by_asset: dict[str, list[CheckSpec]] = {}
-    for table, asset in TABLE_ASSETS.items():
+    for table, asset in table_assets().items():
         model = pipeline.schema_for(table)
         if model is not None:
             by_asset.setdefault(asset, []).append(schema_check(model, table, asset))

@@ -1,0 +1,87 @@
+"""The plain-loop core the assets call: partition keys, folder scans, the sensor's diff and run_ingest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from atop_pipeline import pipeline
+from atop_pipeline.codesheets.model import SheetError
+from atop_pipeline.codesheets.reading import RawInput
+
+
+def _scanned(name: str, data: bytes, key: str) -> pipeline.ScannedInput:
+    return pipeline.ScannedInput(key, name, hashlib.sha256(data).hexdigest(), RawInput(name, data))
+
+
+@pytest.mark.parametrize(("atopid", "key"), [(6070, "atop_6070"), (1001, "atop_1001"), (None, "atop_unidentified")])
+def test_partition_key_names_the_alliance(atopid, key):
+    assert pipeline.partition_key(atopid) == key
+    assert pipeline.atopid_for_key(key) == atopid
+
+
+def test_scan_keys_inputs_with_the_given_peek():
+    items = [RawInput("a.txt", b"first"), RawInput("b.txt", b"second")]
+    scanned = pipeline.scan_inputs(items, peek=lambda data, name: 4001 if name == "a.txt" else 4002)
+    assert [(s.key, s.source_file) for s in scanned] == [("atop_4001", "a.txt"), ("atop_4002", "b.txt")]
+
+
+def test_scan_falls_back_to_a_full_parse_when_the_peek_finds_no_id(sheets_dir):
+    scanned = pipeline.scan_folder(sheets_dir, peek=lambda data, name: None)
+    keys = {s.source_file: s.key for s in scanned}
+    assert keys["codesheet_6070.txt"] == "atop_6070"
+    assert keys["meeting_notes.txt"] == "atop_unidentified"
+
+
+def test_read_failures_are_scanned_under_the_unidentified_key():
+    error = SheetError("huge.txt", None, "read", "too_large", "huge.txt is too large")
+    (scanned,) = pipeline.scan_inputs([error], peek=lambda d, n: None)
+    assert scanned.key == pipeline.UNIDENTIFIED_KEY and scanned.item is error
+
+
+def test_plan_requests_runs_only_for_new_or_changed_content():
+    a, b = _scanned("a.txt", b"one", "atop_4001"), _scanned("b.txt", b"two", "atop_4002")
+    previous = {"a.txt": a.sha256, "b.txt": "old-hash"}
+    plan = pipeline.plan_folder_changes([a, b], previous, existing_keys=["atop_4001", "atop_4002"])
+    assert list(plan.run_keys) == ["atop_4002"]
+    assert plan.new_keys == []
+    assert plan.state == {"a.txt": a.sha256, "b.txt": b.sha256}
+
+
+def test_plan_defers_changes_beyond_the_cap_without_losing_them():
+    scanned = [_scanned(f"{n}.txt", str(n).encode(), f"atop_{n}") for n in range(4001, 4004)]
+    plan = pipeline.plan_folder_changes(scanned, {}, existing_keys=[], max_runs=2)
+    assert list(plan.run_keys) == ["atop_4001", "atop_4002"] and plan.deferred == 1
+    assert "4003.txt" not in plan.state
+    assert plan.new_keys == ["atop_4001", "atop_4002", "atop_4003"]
+
+
+def test_run_ingest_loads_checks_assesses_and_publishes_offline(sheets_dir, tmp_path):
+    warehouse = tmp_path / "wh" / "atop.duckdb"
+    summary = pipeline.run_ingest(sheets_dir, warehouse, offline=True, as_of=dt.date(2026, 11, 28))
+    assert (summary.files_read, summary.loaded, summary.quarantined, summary.errors) == (6, 4, 1, 1)
+    assert summary.verdicts == {"in_force": 1, "terminated": 3}
+    assert summary.unreachable == summary.urls == 4
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM in_force_status").fetchone()[0] == 4
+    finally:
+        con.close()
+
+
+def test_run_ingest_does_not_publish_when_a_blocking_check_fails(sheets_dir, tmp_path, monkeypatch):
+    warehouse = tmp_path / "wh" / "atop.duckdb"
+    failing = pipeline.CheckOutcome("members_matches_schema", passed=False, blocking=True, num_failures=1)
+    monkeypatch.setattr(pipeline, "run_checks", lambda wh, **kw: [failing])
+    with pytest.raises(pipeline.BlockingCheckFailed, match="members_matches_schema"):
+        pipeline.run_ingest(sheets_dir, warehouse, offline=True, as_of=dt.date(2026, 11, 28))
+    assert not warehouse.exists()
+
+
+def test_a_local_sheet_source_is_used_as_is(tmp_path):
+    assert pipeline.resolve_sheets(tmp_path) == Path(tmp_path)
+    assert pipeline.is_url("https://example.org/sheets.zip") and not pipeline.is_url(tmp_path)
