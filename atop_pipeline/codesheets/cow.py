@@ -89,6 +89,18 @@ def cow_states() -> dict[int, str]:
     return states
 
 
+@functools.cache
+def cow_abbreviations() -> dict[str, int]:
+    """COW state abbreviation ("RUS", "UKG") -> COW code."""
+    text = resources.files("atop_pipeline.reference").joinpath("cow_states.csv").read_text(encoding="utf-8")
+    out: dict[str, int] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        code, abb = row.get("CCode", "").strip(), row.get("StateAbb", "").strip()
+        if code.isdigit() and abb:
+            out.setdefault(abb.upper(), int(code))
+    return out
+
+
 def is_known_ccode(ccode: int) -> bool:
     """True if `ccode` is in the COW list or one of ATOP's documented extra codes (8152 Annam)."""
     return ccode in cow_states() or ccode in ATOP_EXTRA_STATES
@@ -117,6 +129,8 @@ def lookup_ccode_by_name(name: str) -> int | None:
     key = normalise_name(name)
     if not key:
         return None
+    if name.strip().isupper() and name.strip() in cow_abbreviations():
+        return cow_abbreviations()[name.strip()]
     index = _names_index()
     if key in index:
         return index[key]
@@ -131,3 +145,21 @@ def lookup_ccode_by_name(name: str) -> int | None:
 def aliases_for(ccode: int) -> tuple[str, ...]:
     """Normalised alternative names sheets use for `ccode` ("west germany" for 260)."""
     return tuple(alias for alias, code in _ALIASES.items() if code == ccode and len(alias) >= 3)
+
+
+@functools.cache
+def _names_regex() -> re.Pattern[str]:
+    # Longest names first so "Trinidad and Tobago" wins over a split at "and".
+    names = sorted(_names_index(), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names if len(n) >= 3) + r")\b")
+
+
+def find_state_names(text: str) -> list[tuple[int, str]]:
+    """(ccode, name as matched) for every state name in running text, in order, longest match first."""
+    out: list[tuple[int, str]] = []
+    index = _names_index()
+    for line in text.splitlines():
+        key = normalise_name(line)
+        for m in _names_regex().finditer(key):
+            out.append((index[m.group(0)], m.group(0)))
+    return out

@@ -10,7 +10,7 @@ import calendar
 import re
 from dataclasses import dataclass
 
-from atop_pipeline.codesheets.cow import aliases_for, is_known_ccode, lookup_ccode_by_name, normalise_name, state_name
+from atop_pipeline.codesheets.cow import aliases_for, find_state_names, is_known_ccode, lookup_ccode_by_name, normalise_name, state_name
 from atop_pipeline.codesheets.model import PartialDate
 
 # --------------------------------------------------------------------------------------------
@@ -30,6 +30,7 @@ _DATE_RE = re.compile(
     rf"""
     (?P<iso>\b(?P<iy>\d{{4}})-(?P<im>\d{{1,2}})-(?P<id>\d{{1,2}})\b)
   | (?P<mdy>\b(?P<nm>\d{{1,2}})/(?P<nd>\d{{1,2}})/(?P<ny>\d{{4}})\b)
+  | (?P<dmy_dot>\b(?P<ed>\d{{1,2}})\.(?P<em>\d{{1,2}})\.(?P<ey>\d{{4}})\b)
   | (?P<mdy_text>\b(?P<tm>{_MONTH_RE})\.?\s+(?P<td>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s+(?P<ty>\d{{4}})\b)
   | (?P<dmy_text>\b(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<dm>{_MONTH_RE})\.?\s*,?\s+(?P<dy>\d{{4}})\b)
   | (?P<my_text>\b(?P<mm>{_MONTH_RE})\.?\s*,?\s+(?P<my>\d{{4}})\b)
@@ -69,6 +70,9 @@ def find_dates(text: str) -> list[DateMatch]:
         elif m.group("mdy"):
             # ATOP sheets are written in the US: 7/7/2020, 2/18/1952 are month/day/year.
             value = _make_date(int(m["ny"]), int(m["nm"]), int(m["nd"]), raw)
+        elif m.group("dmy_dot"):
+            # Dotted dates are European day.month.year ("11.11.2013").
+            value = _make_date(int(m["ey"]), int(m["em"]), int(m["ed"]), raw)
         elif m.group("mdy_text"):
             value = _make_date(int(m["ty"]), _MONTHS[m["tm"].lower()], int(m["td"]), raw)
         elif m.group("dmy_text"):
@@ -104,7 +108,7 @@ def date_key(d: PartialDate) -> tuple[int, int, int]:
 
 _CONNECTOR_RE = re.compile(r"^(?:[\s,;:.\-–—/&]|\band\b|\bthe\b|\bwith\b)+", re.IGNORECASE)
 _NAME_TAIL_RE = re.compile(r"[\s,;:.\-–—(]+$")
-_PAREN_CODE_RE = re.compile(r"\(\s*(?:ccode|cow|code)?\s*[:#]?\s*(\d{1,4})\s*\)", re.IGNORECASE)
+_PAREN_CODE_RE = re.compile(r"[(\[]\s*(?:ccode|cow(?:\s+code)?|code)?\s*[:#=]?\s*(\d{1,4})\s*[)\]]", re.IGNORECASE)
 _CODE_FIRST_RE = re.compile(r"^\s*(\d{1,4})\s*(?:[-–—:.)=]\s*|\s+)([A-Za-z\u00C0-\u024F][^\d()]*?)\s*$")
 _NAME_FIRST_RE = re.compile(r"^\s*([A-Za-z\u00C0-\u024F][^\d()]*?)\s*(?:[,\-–—:=]|\s)\s*(\d{1,4})\s*$")
 _SPLIT_CHUNKS_RE = re.compile(r"\s*(?:;|,(?!\s*\d)|\band\b)\s*", re.IGNORECASE)
@@ -162,14 +166,33 @@ def parse_members(text: str) -> list[MemberMention]:
                 mentions.append(MemberMention(int(m.group(2)), _clean_name(m.group(1))))
     if mentions:
         return mentions
-    # Names only: look each up in the COW list ("Kazakhstan and Russia").
+    # Names only: look each up in the COW list ("Kazakhstan and Russia"); whole known names first
+    # so "Trinidad and Tobago" is not split at "and".
+    seen: set[int] = set()
     for line in text.splitlines():
         for chunk in _SPLIT_CHUNKS_RE.split(line):
             name = _clean_name(chunk)
             code = lookup_ccode_by_name(name) if name else None
-            if code is not None:
+            if code is not None and code not in seen:
+                seen.add(code)
                 mentions.append(MemberMention(code, name))
+    found_whole = [(code, name) for code, name in find_state_names(text)]
+    if {c for c, _ in found_whole} - seen:
+        originals = {normalise_name(m.name): m.name for m in mentions}
+        mentions = []
+        seen = set()
+        for code, key in found_whole:
+            if code not in seen:
+                seen.add(code)
+                mentions.append(MemberMention(code, originals.get(key, _title_name(text, key))))
     return mentions
+
+
+def _title_name(text: str, key: str) -> str:
+    """The name as written in `text` for a normalised key (falls back to the key title-cased)."""
+    pattern = r"[\W_]+".join(re.escape(w) for w in key.split())
+    m = re.search(pattern, text, re.IGNORECASE)
+    return m.group(0) if m else key.title()
 
 
 def member_patterns(ccode: int, name: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
@@ -238,15 +261,30 @@ class DatedGroups:
     new_members: dict[int, str]  # members named by code here but absent from the member list
 
 
-def dates_by_member(text: str, members: list[tuple[int, str]]) -> DatedGroups:
-    """Assign each date in `text` to the members named beside it; dates naming nobody apply to all."""
+#: Q3 wants signature dates: a clause about ratification or entry into force is something else.
+NOT_SIGNATURE_RE = re.compile(
+    r"\b(?:ratif\w*|entered\s+into\s+force|entry\s+into\s+force|came\s+into\s+force|in\s+force\s+(?:on|from|since)|"
+    r"exchange\s+of\s+ratifications|deposit\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Pattern[str] | None = None) -> DatedGroups:
+    """Assign each date in `text` to the members named beside it; dates naming nobody apply to all.
+
+    Segments (lines, or parts split at ';') matching `skip` are ignored unless they are all there is
+    and unless they also say "sign".
+    """
     patterns = [(code, member_patterns(code, name)) for code, name in members]
     result = DatedGroups({}, [], set(), [], {})
     known = {code for code, _ in members}
     seen_codes: set[int] = set()
-    for segment in _SEGMENT_SPLIT_RE.split(text):
-        if not segment.strip():
-            continue
+    segments = [seg for seg in _SEGMENT_SPLIT_RE.split(text) if seg.strip()]
+    if skip is not None:
+        kept = [seg for seg in segments if not skip.search(seg) or re.search(r"\bsign", seg, re.IGNORECASE)]
+        if any(find_dates(seg) for seg in kept):
+            segments = kept
+    for segment in segments:
         dates = find_dates(segment)
         # A bare year next to a full date is part of prose ("signed in 1955 ... on May 5, 1955").
         full = [d for d in dates if not d.year_only]
@@ -301,7 +339,7 @@ def _strip_dates(segment: str, dates: list[DateMatch]) -> str:
 _IN_EFFECT_RE = re.compile(
     r"\b(?:still\s+in\s+(?:effect|force)|remains?\s+in\s+(?:effect|force)|(?:is|was)\s+in\s+(?:effect|force)|"
     r"in\s+(?:effect|force)\s+as\s+of|has\s+not\s+(?:yet\s+)?(?:been\s+)?terminated|not\s+(?:yet\s+)?terminated|"
-    r"ongoing|no\s+termination)\b",
+    r"ongoing|no\s+termination|currently\s+in\s+(?:effect|force)|still\s+(?:valid|active)|^\W*in\s+(?:effect|force)\b)\b",
     re.IGNORECASE,
 )
 _UNKNOWN_RE = re.compile(r"^\W*(?:unknown|unclear|not\s+known|n/?a)\b", re.IGNORECASE)

@@ -722,7 +722,7 @@ def _fill_fields(sheet: Codesheet, lines_text: str) -> None:
 
     # Q3 signature dates, per member or for all
     member_list = list(seen.items())
-    sig = fields.dates_by_member(text(3), member_list)
+    sig = fields.dates_by_member(text(3), member_list, skip=fields.NOT_SIGNATURE_RE)
     for bad in sig.invalid:
         warn(f"question 3: impossible date {bad!r} ignored")
     # Members named in Q3 but missing from Q4 are still members (accession lines).

@@ -406,3 +406,34 @@ def test_overlapping_names_match_the_longest() -> None:
         {3: "April 4, 1949\nWest Germany: 23 October 1954\nGermany: October 3, 1990", 4: "France (220)\nGerman Federal Republic (260)\nGermany (255)"}
     )
     assert {m.ccode: m.entry.iso() for m in sheet.members} == {220: "1949-04-04", 260: "1954-10-23", 255: "1990-10-03"}
+
+
+def test_state_names_containing_and_are_not_split() -> None:
+    mentions = fields.parse_members("Trinidad and Tobago, Antigua & Barbuda and the United States")
+    assert [(m.ccode, m.name) for m in mentions] == [(52, "Trinidad and Tobago"), (58, "Antigua & Barbuda"), (2, "United States")]
+
+
+@pytest.mark.parametrize("text", ["Kazakhstan [705]\nRussia [365]", "Kazakhstan (COW code 705)\nRussia (ccode: 365)"])
+def test_codes_in_brackets_or_labelled(text: str) -> None:
+    assert [m.ccode for m in fields.parse_members(text)] == [705, 365]
+
+
+def test_cow_abbreviations_name_members() -> None:
+    assert lookup_ccode_by_name("RUS") == 365 and lookup_ccode_by_name("UKG") == 200
+
+
+def test_dotted_dates_are_day_month_year() -> None:
+    assert fields.parse_date("11.02.2013") == PartialDate(2013, 2, 11, "11.02.2013")
+
+
+def test_ratification_and_entry_into_force_are_not_signature_dates() -> None:
+    sheet = _sheet({3: "Signed November 11, 2013; ratified by Russia June 2, 2014\nEntered into force: 7/1/2014"})
+    assert [d.iso() for d in sheet.signature_dates] == ["2013-11-11"]
+    assert (sheet.atop["begyr"], sheet.atop["begmo"], sheet.atop["begday"]) == (2013, 11, 11)
+
+
+@pytest.mark.parametrize("answer", ["In force.", "Currently in force (UNTS).", "Still valid as of 2019.", "Remains in effect."])
+def test_in_effect_wordings(answer: str) -> None:
+    sheet = _sheet({14: answer})
+    assert sheet.termination.kind == "in_effect"
+    assert sheet.atop["ineffect"] == 1
