@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # the factory module, also used by subprocesses
+sys.path.insert(0, str(Path(__file__).parent))  # warehouse_factory, also imported by subprocesses
 
-from factory import batch  # noqa: E402
+from warehouse_factory import REFERENCE_DIR, batch, query  # noqa: E402
 
 from atop_pipeline.warehouse import Warehouse, load_batch  # noqa: E402
-
-REFERENCE_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "warehouse" / "reference"
 
 
 @pytest.fixture
@@ -39,17 +35,6 @@ def load(wh: Warehouse, reference_dir: Path):
         return load_batch(wh, sheets, list(errors), inputs + list(extra_inputs), reference_dir=reference_dir)
 
     return _load
-
-
-def query(path: Path, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    """Rows of a query on a warehouse file (read-only), as dicts."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        cur = con.execute(sql, params or [])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
-    finally:
-        con.close()
 
 
 @pytest.fixture

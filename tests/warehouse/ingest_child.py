@@ -12,7 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parents[1]), str(HERE)]
 
-from factory import batch, make_sheet  # noqa: E402
+from warehouse_factory import batch, make_sheet  # noqa: E402
 
 from atop_pipeline.warehouse import Warehouse, load_batch  # noqa: E402
 

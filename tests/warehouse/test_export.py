@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 import duckdb
-from factory import make_sheet
+from warehouse_factory import make_sheet
 
 from atop_pipeline.cli import main
 

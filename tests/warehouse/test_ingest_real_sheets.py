@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import query
+from warehouse_factory import query
 
 from atop_pipeline.warehouse import ingest_folder
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from factory import Raw, make_sheet
+from warehouse_factory import Raw, make_sheet
 
 from atop_pipeline.codesheets.model import SheetError
 from atop_pipeline.warehouse import load as load_module

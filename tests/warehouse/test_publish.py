@@ -10,8 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE_DIR, query
-from factory import make_sheet
+from warehouse_factory import REFERENCE_DIR, make_sheet, query
 
 from atop_pipeline.warehouse import Warehouse, WarehouseLockedError
 from atop_pipeline.warehouse.db import CRASH_ENV, CRASH_MARKER_ENV

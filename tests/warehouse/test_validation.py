@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REFERENCE_DIR, query
-from factory import MEMBERS_6070, batch, make_sheet
+from warehouse_factory import MEMBERS_6070, REFERENCE_DIR, batch, make_sheet, query
 
 from atop_pipeline.warehouse import Warehouse, load_batch
 

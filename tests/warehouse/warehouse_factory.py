@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from atop_pipeline.codesheets.model import (
     AllianceReference,
     Answer,
@@ -23,6 +25,8 @@ from atop_pipeline.codesheets.model import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "warehouse"
+#: The small reference set: the full COW list and a few published ATOP alliances.
+REFERENCE_DIR = FIXTURES / "reference"
 GROUNDTRUTH = json.loads((FIXTURES / "atop_6070_groundtruth.json").read_text(encoding="utf-8"))
 
 
@@ -120,3 +124,14 @@ def make_sheet(
 def batch(*pairs: tuple[Codesheet, Raw]) -> tuple[list[Codesheet], list[Raw]]:
     """Split (sheet, raw) pairs into load_batch's sheets and inputs lists."""
     return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def query(path: Path, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Rows of a query on a warehouse file (opened read-only), as dicts."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cur = con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+    finally:
+        con.close()
