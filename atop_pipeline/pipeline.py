@@ -47,6 +47,7 @@ class IngestSummary:
     unreachable: int = 0
     verdicts: dict[str, int] = field(default_factory=dict)
     published_path: str = ""
+    report_path: str = ""
 
     @classmethod
     def from_metadata(cls, values: dict[str, Any]) -> IngestSummary:
@@ -59,6 +60,7 @@ class IngestSummary:
         prefix = "in_force_status:verdict_"
         summary.verdicts = {k[len(prefix):]: int(v) for k, v in values.items() if k.startswith(prefix)}
         summary.published_path = str(values.get("published_warehouse:dagster/uri", "") or "")
+        summary.report_path = str(values.get("status_report:dagster/uri", "") or "")
         return summary
 
     def lines(self) -> list[str]:
@@ -79,6 +81,8 @@ class IngestSummary:
             out.append("in-force verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items())))
         if self.published_path:
             out.append(f"published: {self.published_path}")
+        if self.report_path:
+            out.append(f"status report: {self.report_path}")
         return out
 
 
@@ -880,8 +884,12 @@ def run_ingest(
     fetch_settings=None,
     reference_dir: str | Path | None = None,
     agreement_threshold: float = 0.9,
+    reports_dir: str | Path | None = None,
 ) -> IngestSummary:
-    """Read, parse, validate/load, check, fetch sources, assess, check and publish, in a plain loop.
+    """Read, parse, validate/load, check, fetch sources, assess, check, publish and report, in a plain loop.
+
+    The report goes to `reports_dir`, by default a `reports` folder beside the warehouse's folder
+    (data/reports for the default data/warehouse/atop.duckdb, as in the Dagster job).
 
     Raises BlockingCheckFailed (and leaves the published file as it was) when a blocking check fails,
     exactly where the Dagster job would stop before `published_warehouse`.
@@ -900,10 +908,18 @@ def run_ingest(
     _stop_on_blocking(run_checks(wh, agreement_threshold=agreement_threshold,
                                  tables=SOURCE_TABLES + STATUS_TABLES))
     published = publish(wh)
+    report = render_status_report(published.path, reports_dir or Path(warehouse).parent.parent / "reports", as_of=as_of)
     summary = IngestSummary(**load.counts(), urls=len(sources.urls), fetched_ok=sources.fetched_ok,
                             fetch_failed=sources.counts()["fetch_failed"], unreachable=sources.unreachable, verdicts=dict(status.verdicts),
-                            published_path=published.path)
+                            published_path=published.path, report_path=str(report))
     return summary
+
+
+def render_status_report(published_path: str | Path, reports_dir: str | Path, *, as_of: dt.date) -> Path:
+    """The analyst's HTML status page for the published warehouse; returns the dated page."""
+    from atop_pipeline.analyst.report import render_report
+
+    return render_report(Path(published_path), Path(reports_dir), as_of=as_of)
 
 
 def _stop_on_blocking(outcomes: list[CheckOutcome]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -76,6 +77,11 @@ class StatusSettingsResource(dg.ConfigurableResource):
 
     as_of: str = ""  # ISO date; empty means today (UTC)
     agreement_threshold: float = 0.9
+    reports_dir: str = "data/reports"
+
+    def reports_path(self) -> Path:
+        """The folder the status report is written into."""
+        return Path(self.reports_dir)
 
     def as_of_date(self) -> dt.date:
         """The configured as-of date, or today in UTC."""
@@ -102,6 +108,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
         "status": StatusSettingsResource(
             as_of=_env("ATOP_AS_OF", ""),
             agreement_threshold=float(os.environ.get("ATOP_AGREEMENT_THRESHOLD", "0.9")),
+            reports_dir=_env("ATOP_REPORTS", "data/reports"),
         ),
     }
 

@@ -5,6 +5,7 @@ Used by `atop-pipeline ingest`; the run is stored in the instance, so it shows i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,16 +26,29 @@ def register_partitions(instance: dg.DagsterInstance, sheets_root: Path | str) -
 
 
 def ingest_run_config(
-    sheets_root: Path | str, *, warehouse: Path | str | None = None, offline: bool = False, as_of: str | None = None
+    sheets_root: Path | str,
+    *,
+    warehouse: Path | str | None = None,
+    offline: bool = False,
+    as_of: str | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> dict:
-    """Run config setting the resources from the command's options (recorded with the run, shown in the UI)."""
+    """Run config for the resources: the command's options, else ATOP_* variables as set NOW.
+
+    Passing them as run config (rather than relying on the values read when the definitions were
+    imported) records them with the run, where the UI shows them.
+    """
+    env = os.environ if environ is None else environ
+    warehouse = warehouse or env.get("ATOP_WAREHOUSE")
+    reports = env.get("ATOP_REPORTS")
     resources: dict[str, dict] = {"sheets": {"config": {"path": str(sheets_root)}}}
-    if warehouse is not None:
+    if warehouse:
         resources["warehouse"] = {"config": {"path": str(warehouse)}}
     if offline:
         resources["http"] = {"config": {"offline": True}}
-    if as_of:
-        resources["status"] = {"config": {"as_of": as_of}}
+    status = {k: v for k, v in (("as_of", as_of or env.get("ATOP_AS_OF")), ("reports_dir", reports)) if v}
+    if status:
+        resources["status"] = {"config": status}
     return {"resources": resources}
 
 

@@ -28,7 +28,7 @@ def resources_for(sheets: Path, warehouse: Path) -> dict:
         "warehouse": WarehouseResource(path=str(warehouse)),
         "sheets": CodesheetFolderResource(path=str(sheets), download_dir=str(warehouse.parent / "downloads")),
         "http": HttpClientResource(offline=True),
-        "status": StatusSettingsResource(as_of="2026-11-28"),
+        "status": StatusSettingsResource(as_of="2026-11-28", reports_dir=str(warehouse.parent / "reports")),
     }
 
 
@@ -85,6 +85,7 @@ def test_the_published_warehouse_has_every_sheet_and_a_verdict_for_6070(ingested
     assert sheets == {1005, 1010, 1015, 6070}
     assert verdict == ("in_force",)
     assert {("meeting_notes.txt",), ("codesheet_1012_unknown_member.txt",)} <= set(errors)
+    assert (warehouse.parent / "reports" / "status_2026-11-28.html").exists()
 
 
 def test_materializations_carry_counts_schema_preview_and_links(ingested):

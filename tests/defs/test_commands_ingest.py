@@ -28,6 +28,7 @@ def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     for name in ("ATOP_SHEETS", "ATOP_WAREHOUSE", "ATOP_OFFLINE", "ATOP_AS_OF"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ATOP_REPORTS", str(tmp_path / "reports"))
     return home
 
 

@@ -14,6 +14,7 @@ GROUPS = {
     "source_snapshots": "sources",
     "source_readings": "sources",
     "in_force_status": "status",
+    "status_report": "status",
 }
 
 
@@ -49,7 +50,9 @@ def test_every_table_with_a_pandera_model_has_a_blocking_schema_check():
 def test_status_recheck_job_covers_sources_status_and_publishing_but_not_ingest():
     job = defs.resolve_job_def("status_recheck_job")
     keys = {k.to_user_string() for k in job.asset_layer.selected_asset_keys}
-    assert keys == {"source_documents", "source_snapshots", "source_readings", "in_force_status", "published_warehouse"}
+    assert keys == {
+        "source_documents", "source_snapshots", "source_readings", "in_force_status", "published_warehouse", "status_report"
+    }
 
 
 def test_ingest_job_covers_every_asset_and_runs_in_process_by_default():

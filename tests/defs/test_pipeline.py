@@ -66,6 +66,7 @@ def test_run_ingest_loads_checks_assesses_and_publishes_offline(sheets_dir, tmp_
     assert (summary.files_read, summary.loaded, summary.quarantined, summary.errors) == (6, 4, 1, 1)
     assert summary.verdicts == {"in_force": 1, "terminated": 3}
     assert summary.unreachable == summary.urls == 4
+    assert Path(summary.report_path) == tmp_path / "reports" / "status_2026-11-28.html"
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM in_force_status").fetchone()[0] == 4

@@ -30,6 +30,7 @@ EXPECTED_ASSETS = {
     "source_readings",
     "in_force_status",
     "published_warehouse",
+    "status_report",
 }
 REPOSITORY = {"repositoryLocationName": "atop_pipeline", "repositoryName": "__repository__"}
 
@@ -95,6 +96,7 @@ def dagster_dev(tmp_path: Path, sheets_dir: Path):
         "ATOP_DOWNLOADS": str(tmp_path / "downloads"),
         "ATOP_OFFLINE": "1",
         "ATOP_AS_OF": "2026-11-28",
+        "ATOP_REPORTS": str(tmp_path / "reports"),
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
     log = (tmp_path / "dagster_dev.log").open("wb")
