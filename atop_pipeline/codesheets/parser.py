@@ -690,7 +690,7 @@ def _body_after_flag(text: str) -> str:
     return text[m.end() :] if m else text
 
 
-def _fill_fields(sheet: Codesheet, lines_text: str) -> None:
+def _fill_fields(sheet: Codesheet) -> None:
     ans = {a.number: a for a in sheet.answers}
 
     def text(n: int) -> str:
@@ -924,7 +924,7 @@ def parse_text(sheet_text: SheetText, *, cutoff: dt.date = DEFAULT_CUTOFF) -> Co
         warnings=list(located.warnings),
         parser_version=PARSER_VERSION,
     )
-    _fill_fields(sheet, sheet_text.text)
+    _fill_fields(sheet)
     sheet.atop, sheet.atop_members = derive_atop(sheet, cutoff=cutoff)
     return sheet
 
