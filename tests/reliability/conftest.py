@@ -86,10 +86,14 @@ def entry_command(mode: str, sheets: Path, warehouse: Path, *, crash_at: str | N
 def run_entry(box: Sandbox, mode: str, sheets: Path, warehouse: Path, *, timeout: float = 300,
               dagster_home: Path | None = None, **kw: object) -> subprocess.CompletedProcess[str]:
     """Run one ingest to completion in the sandbox."""
-    extra = {"DAGSTER_HOME": str(dagster_home)} if dagster_home else {}
-    cwd = dagster_home or box.cwd
-    return subprocess.run(entry_command(mode, sheets, warehouse, **kw), cwd=cwd, env=box.env(**extra),  # type: ignore[arg-type]
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    process = start_entry(box, mode, sheets, warehouse, dagster_home=dagster_home, **kw)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(process)  # the whole group: a Dagster run's step workers must not outlive the test
+        out, err = process.communicate()
+        return subprocess.CompletedProcess(process.args, -9, out, err + f"\n[killed: no result within {timeout} s]")
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
 
 def start_entry(box: Sandbox, mode: str, sheets: Path, warehouse: Path, *,

@@ -4,7 +4,8 @@ optionally stopping at a named point so the test can SIGKILL it there.
     python tests/reliability/entry.py core --sheets DIR --warehouse FILE [--crash-at POINT] [--marker FILE]
     python tests/reliability/entry.py dagster --sheets DIR --warehouse FILE [--crash-at POINT] [--marker FILE]
 
-Crash points: ``parse`` (after the second sheet is parsed, before the load transaction opens),
+Crash points: ``working-copy`` (the working copy is being created from the published file),
+``parse`` (after the second sheet is parsed, before the load transaction opens),
 ``load`` (inside the load transaction, rows written, not committed: the warehouse's own hook),
 ``fetch`` (after load and checks, while sources are being recorded), ``publish`` (the verified temp
 copy is written, the published file not yet replaced: the warehouse's own hook). The warehouse's hook
@@ -54,6 +55,17 @@ def _install_hooks(point: str | None) -> None:
             return result
 
         parser.parse_bytes = parse_then_stop  # pipeline imports it from the module at call time
+    elif point == "working-copy":
+        # A kill while the working copy is being made from the published file: a third of the bytes
+        # land in whatever file the warehouse copies to, then the process stops.
+        from atop_pipeline.warehouse import db
+
+        def copy_then_stop(source, target):  # type: ignore[no-untyped-def]
+            data = Path(source).read_bytes()
+            Path(target).write_bytes(data[: len(data) // 3])
+            _stop_here("working-copy")
+
+        db._copy_synced = copy_then_stop
     elif point == "fetch":
         from atop_pipeline.sources import documents
 
