@@ -284,7 +284,7 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
         kept = [seg for seg in segments if not skip.search(seg) or re.search(r"\bsign", seg, re.IGNORECASE)]
         if any(find_dates(seg) for seg in kept):
             segments = kept
-    for segment in segments:
+    for segment in _one_date_each(segments):
         dates = find_dates(segment)
         # A bare year next to a full date is part of prose ("signed in 1955 ... on May 5, 1955").
         full = [d for d in dates if not d.year_only]
@@ -326,6 +326,31 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
         else:
             result.general.append(valid[0])
     return result
+
+
+def _one_date_each(segments: list[str]) -> list[str]:
+    """Split segments holding several full dates so each holds one, keeping names beside theirs.
+
+    "Kazakhstan signed November 11, 2013, Russia signed November 12, 2013" splits after each
+    date (names first); "3 January 1815: UK (200), 13 January 1815: Bavaria (245)" splits before
+    each date (dates first).
+    """
+    out: list[str] = []
+    for segment in segments:
+        full = [d for d in find_dates(segment) if not d.year_only]
+        if len(full) < 2:
+            out.append(segment)
+            continue
+        if not segment[: full[0].start].strip(" \t-–—•*:.,"):
+            cuts = [d.start for d in full[1:]]
+        else:
+            cuts = [d.end for d in full[:-1]]
+        start = 0
+        for cut in cuts:
+            out.append(segment[start:cut])
+            start = cut
+        out.append(segment[start:])
+    return out
 
 
 def _strip_dates(segment: str, dates: list[DateMatch]) -> str:

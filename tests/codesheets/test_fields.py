@@ -437,3 +437,15 @@ def test_in_effect_wordings(answer: str) -> None:
     sheet = _sheet({14: answer})
     assert sheet.termination.kind == "in_effect"
     assert sheet.atop["ineffect"] == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kazakhstan signed November 11, 2013, Russia signed November 12, 2013",
+        "11 November 2013: Kazakhstan (705), 12 November 2013: Russia (365)",
+    ],
+)
+def test_several_dates_on_one_line_go_to_the_members_beside_them(text: str) -> None:
+    groups = fields.dates_by_member(text, [(705, "Kazakhstan"), (365, "Russia")])
+    assert {code: [d.iso() for d in spells] for code, spells in groups.by_member.items()} == {705: ["2013-11-11"], 365: ["2013-11-12"]}
