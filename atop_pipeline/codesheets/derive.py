@@ -159,8 +159,16 @@ def derive_atop(sheet: Codesheet, *, cutoff: dt.date) -> tuple[Row, list[Row]]:
     # alliance is in effect while any member is.
     a_ineffect: int | None
     if not member_effect:
+        # No members found: the termination claim alone still says whether it ended.
         kind = claim.kind if claim else None
-        a_ineffect = 1 if kind == "in_effect" else None
+        if kind == "in_effect":
+            a_ineffect = 1
+        elif kind == "terminated" and claim is not None and claim.date is not None:
+            a_ineffect = 0 if _exited_by(claim.date, cutoff) else 1
+            if a_ineffect == 0:
+                exits.append(claim.date)
+        else:
+            a_ineffect = None
     elif 1 in member_effect:
         a_ineffect = 1
     elif all(e == 0 for e in member_effect):

@@ -261,3 +261,9 @@ def test_czechoslovak_successors_keep_a_bilateral_alliance_bilateral() -> None:
     assert sheet.atop["ineffect"] == 1
     cambodia = [(r["yrent"], r["yrexit"]) for r in sheet.atop_members if r["member"] == 811]
     assert cambodia == [(1960, 1992), (1993, 0)]
+
+
+def test_termination_without_members_still_gives_the_end_date() -> None:
+    row, rows = derive_atop(_sheet([], TerminationClaim("terminated", _d(1955, 5, 5), "")), cutoff=dt.date(2018, 12, 31))
+    assert (row["ineffect"], row["endyr"], row["endmo"], row["endday"], row["bilat"]) == (0, 1955, 5, 5, None)
+    assert rows == []
