@@ -926,3 +926,24 @@ def _stop_on_blocking(outcomes: list[CheckOutcome]) -> None:
     failed = [o for o in outcomes if o.blocking and not o.passed]
     if failed:
         raise BlockingCheckFailed("blocking checks failed: " + ", ".join(f"{o.name} ({o.num_failures})" for o in failed))
+
+
+def cited_hosts(published_path: str | Path) -> list[str]:
+    """The hosts of every URL the published warehouse's sheets cite (empty when nothing is published).
+
+    Reads the PUBLISHED file read-only: schedules run in the code server and must never take the
+    working file's writer lock. The published file is only ever replaced, never written in place.
+    """
+    import duckdb
+
+    from atop_pipeline.sources.readers import host_of
+
+    path = Path(published_path)
+    if not path.exists():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        urls = [row[0] for row in con.execute("SELECT DISTINCT url FROM citations").fetchall()]
+    finally:
+        con.close()
+    return sorted({h for h in (host_of(u) for u in urls) if h})

@@ -9,7 +9,10 @@ import dagster as dg
 from atop_pipeline import pipeline
 from atop_pipeline.defs.jobs import ingest_job, status_recheck_job
 from atop_pipeline.defs.partitions import all_partitions_tags, codesheet_partitions
-from atop_pipeline.defs.resources import CodesheetFolderResource
+from atop_pipeline.defs.resources import CodesheetFolderResource, WarehouseResource
+
+#: Run tag the instance limits to one in-flight run per value (dagster.yaml tag_concurrency_limits).
+SOURCE_HOST_TAG = "atop/source_host"
 
 
 @dg.schedule(
@@ -38,10 +41,22 @@ def nightly_ingest_schedule(context: dg.ScheduleEvaluationContext, sheets: Codes
     job=status_recheck_job,
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Mondays 04:00 UTC: re-fetch the cited sources and re-assess in-force status as of today.",
+    description="Mondays 04:00 UTC: re-fetch the cited sources and re-assess in-force status as of today; "
+    "one run per source host, tagged atop/source_host so the instance runs at most one per host at a time.",
 )
-def weekly_status_recheck_schedule(context: dg.ScheduleEvaluationContext):
-    return dg.RunRequest(run_key=f"status_recheck:{_date(context)}")
+def weekly_status_recheck_schedule(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+    hosts = pipeline.cited_hosts(warehouse.open().published_path)
+    day = _date(context)
+    if not hosts:
+        return dg.RunRequest(run_key=f"status_recheck:{day}")
+    return [
+        dg.RunRequest(
+            run_key=f"status_recheck:{day}:{host}",
+            run_config={"ops": {"sources": {"config": {"hosts": [host]}}}},
+            tags={SOURCE_HOST_TAG: host},
+        )
+        for host in hosts
+    ]
 
 
 def _date(context: dg.ScheduleEvaluationContext) -> str:

@@ -19,7 +19,10 @@ GROUPS = {
 
 
 def test_definitions_validate_loadable():
-    dg.Definitions.validate_loadable(defs)
+    # Under a live test instance: Dagster's load context looks up the "current" instance, and an
+    # earlier test's closed instance_for_test would otherwise be found (order-dependent failure).
+    with dg.instance_for_test():
+        dg.Definitions.validate_loadable(defs)
 
 
 def test_every_asset_has_its_group_a_description_and_kinds():

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
+import duckdb
 
 from atop_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, codesheet_partitions
-from atop_pipeline.defs.resources import CodesheetFolderResource
+from atop_pipeline.defs.resources import CodesheetFolderResource, WarehouseResource
 from atop_pipeline.defs.schedules import nightly_ingest_schedule, weekly_status_recheck_schedule
 
 NIGHT = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)
@@ -36,12 +37,40 @@ def test_nightly_ingest_skips_when_there_is_nothing_to_ingest(tmp_path):
         assert isinstance(nightly_ingest_schedule(context), dg.SkipReason)
 
 
-def test_weekly_recheck_requests_one_status_run_keyed_by_date():
+def test_weekly_recheck_requests_one_status_run_when_nothing_is_published(tmp_path):
     with dg.instance_for_test() as instance:
         monday = dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.timezone.utc)
-        request = weekly_status_recheck_schedule(dg.build_schedule_context(instance=instance, scheduled_execution_time=monday))
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=monday,
+            resources={"warehouse": WarehouseResource(path=str(tmp_path / "atop.duckdb"))},
+        )
+        request = weekly_status_recheck_schedule(context)
     assert request.run_key == "status_recheck:2026-11-30"
     assert weekly_status_recheck_schedule.job_name == "status_recheck_job"
+
+
+def test_weekly_recheck_requests_one_run_per_source_host_tagged_with_the_host(tmp_path):
+    published = tmp_path / "atop.duckdb"
+    con = duckdb.connect(str(published))
+    con.execute("CREATE TABLE citations (atopid INTEGER, question INTEGER, url VARCHAR, sha256 VARCHAR)")
+    con.executemany(
+        "INSERT INTO citations VALUES (?, ?, ?, 'x')",
+        [(6070, 14, "http://adilet.zan.kz/rus/docs/Z1400000246"), (6070, 59, "http://adilet.zan.kz/kaz/docs/Z1400000246"),
+         (1005, 59, "https://avalon.law.yale.edu/19th_century/x.asp")],
+    )
+    con.close()
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=dt.datetime(2026, 11, 30, 4, 0, tzinfo=dt.timezone.utc),
+            resources={"warehouse": WarehouseResource(path=str(published))},
+        )
+        requests = weekly_status_recheck_schedule(context)
+    by_host = {r.tags["atop/source_host"]: r for r in requests}
+    assert set(by_host) == {"adilet.zan.kz", "avalon.law.yale.edu"}
+    assert by_host["adilet.zan.kz"].run_config == {"ops": {"sources": {"config": {"hosts": ["adilet.zan.kz"]}}}}
+    assert by_host["adilet.zan.kz"].run_key == "status_recheck:2026-11-30:adilet.zan.kz"
 
 
 def test_schedules_are_utc_and_shipped_stopped():
