@@ -164,6 +164,11 @@ def parse_members(text: str) -> list[MemberMention]:
             m = _NAME_FIRST_RE.match(chunk)
             if m:
                 mentions.append(MemberMention(int(m.group(2)), _clean_name(m.group(1))))
+    if mentions and _is_list_numbering(mentions):
+        # "1. Kazakhstan / 2. Russia": list numbers, not COW codes; look the names up instead.
+        named = [MemberMention(code, m.name) for m in mentions if (code := lookup_ccode_by_name(m.name)) is not None]
+        if named:
+            return named
     if mentions:
         return mentions
     # Names only: look each up in the COW list ("Kazakhstan and Russia"); whole known names first
@@ -193,6 +198,13 @@ def _title_name(text: str, key: str) -> str:
     pattern = r"[\W_]+".join(re.escape(w) for w in key.split())
     m = re.search(pattern, text, re.IGNORECASE)
     return m.group(0) if m else key.title()
+
+
+def _is_list_numbering(mentions: list[MemberMention]) -> bool:
+    codes = [m.ccode for m in mentions]
+    if codes != list(range(1, len(codes) + 1)) or len(codes) < 2:
+        return False
+    return all(lookup_ccode_by_name(m.name) not in (None, m.ccode) for m in mentions)
 
 
 def member_patterns(ccode: int, name: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:

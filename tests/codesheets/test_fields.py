@@ -449,3 +449,9 @@ def test_in_effect_wordings(answer: str) -> None:
 def test_several_dates_on_one_line_go_to_the_members_beside_them(text: str) -> None:
     groups = fields.dates_by_member(text, [(705, "Kazakhstan"), (365, "Russia")])
     assert {code: [d.iso() for d in spells] for code, spells in groups.by_member.items()} == {705: ["2013-11-11"], 365: ["2013-11-12"]}
+
+
+def test_numbered_list_of_names_is_not_read_as_codes() -> None:
+    assert [(m.ccode, m.name) for m in fields.parse_members("1. Kazakhstan\n2. Russia")] == [(705, "Kazakhstan"), (365, "Russia")]
+    # Real low codes stay codes.
+    assert [m.ccode for m in fields.parse_members("2 United States of America\n20 Canada")] == [2, 20]
