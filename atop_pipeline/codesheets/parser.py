@@ -757,11 +757,14 @@ def _fill_fields(sheet: Codesheet) -> None:
         if in_effect:
             # "Still in effect as of 7/7/2020": the date is an observation, not an exit.
             as_of = term.general[0] if term.general else None
-            claim = TerminationClaim("in_effect", as_of, first_sentence, urls14)
+            source = next((ln.strip() for ln in term_text.splitlines() if fields.is_in_effect_claim(ln)), first_sentence)
+            claim = TerminationClaim("in_effect", as_of, source, urls14)
         elif term.by_member or term.general:
             general_exit = term.general[0] if term.general else None
             ends = [d for spells in term.by_member.values() for d in spells] + ([general_exit] if general_exit else [])
-            claim = TerminationClaim("terminated", max(ends, key=fields.date_key), first_sentence, urls14)
+            end = max(ends, key=fields.date_key)
+            source = next((ln.strip() for ln in term_text.splitlines() if end.text and end.text in ln), first_sentence)
+            claim = TerminationClaim("terminated", end, source, urls14)
         else:
             claim = TerminationClaim("unknown", None, first_sentence, urls14)
     sheet.termination = claim
