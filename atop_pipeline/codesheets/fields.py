@@ -10,7 +10,7 @@ import calendar
 import re
 from dataclasses import dataclass
 
-from atop_pipeline.codesheets.cow import aliases_for, find_state_names, is_known_ccode, lookup_ccode_by_name, normalise_name, state_name
+from atop_pipeline.codesheets.cow import aliases_for, find_state_names, lookup_ccode_by_name, normalise_name, state_name
 from atop_pipeline.codesheets.model import PartialDate
 
 # --------------------------------------------------------------------------------------------
@@ -474,7 +474,6 @@ _RENEWAL_CONTEXT_RE = re.compile(
     r"(?:subsequent|successive|further|additional|another|renew\w*|extend\w*|extension|prolong\w*|each)\W+(?:\w+\W+){0,4}$",
     re.IGNORECASE,
 )
-_NOTICE_CONTEXT_RE = re.compile(r"\b(?:notice|notif\w*|before|prior|in\s+advance|warning)\b", re.IGNORECASE)
 
 
 def term_of_treaty(text: str) -> tuple[int | None, int | None]:
