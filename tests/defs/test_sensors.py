@@ -89,3 +89,15 @@ def test_run_key_changes_with_the_content(sheets_dir, fresh_instance):
     sheet.write_bytes(sheet.read_bytes() + b" ")
     after = {r.partition_key: r.run_key for r in _tick(sensor, fresh_instance, sheets_dir, None).run_requests}
     assert before["atop_6070"] != after["atop_6070"] and before["atop_1005"] == after["atop_1005"]
+
+
+def test_a_sheet_run_materializes_everything_but_the_source_fetch(sheets_dir, fresh_instance):
+    from atop_pipeline.definitions import defs
+
+    context = dg.build_sensor_context(
+        instance=fresh_instance, definitions=defs, resources={"sheets": CodesheetFolderResource(path=str(sheets_dir))}
+    )
+    result = build_codesheet_folder_sensor()(context)
+    selected = {k.to_user_string() for k in result.run_requests[0].asset_selection}
+    assert {"codesheets", "warehouse", "in_force_status", "published_warehouse"} <= selected
+    assert not selected & {"source_documents", "source_snapshots", "source_readings"}
