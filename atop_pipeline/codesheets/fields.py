@@ -540,6 +540,8 @@ def renewal_terms(text: str) -> tuple[int | None, int | None, int | None]:
         ):
             renewal_months = d.months
             renewal_found = True
+    if renewal_months == 0 and proren and re.search(r"from\s+year\s+to\s+year|year[\s-]by[\s-]year|annually", low):
+        renewal_months = 12
     return proren, renewal_months, notice_months
 
 
@@ -586,7 +588,7 @@ def establishment_mode(text: str) -> int | None:
         return None
     if re.search(r"(?:not|no|without)\s+(?:\w+\s+){0,3}(?:requir\w*\s+)?ratif", low):
         return 0
-    if re.search(r"\btreaty\b|\bconvention\b|requir\w*\s+ratif|\bratified\b|subject\s+to\s+ratif", low):
+    if re.search(r"\btreaty\b|\bconvention\b|\bpact\b|requir\w*\s+ratif|\bratified\b|subject\s+to\s+ratif", low):
         return 1
     if re.search(
         r"executive|diplomatic\s+notes?|exchange\s+of\s+(?:notes|letters)|\bletters?\b|\bnotes?\b|protocol|declaration|"
@@ -600,7 +602,11 @@ def establishment_mode(text: str) -> int | None:
 def publicity(text: str) -> int | None:
     """PUBSECR: 0 public, 1 public with secret articles, 2 entirely secret, None if unclear."""
     low = re.sub(r"\b(?:no|not|without|none\s+of\s+the)\s+(?:\w+\s+)?secret\w*(?:\s+articles?|\s+protocols?)?", " ", text.lower())
-    secret_parts = re.search(r"secret\s+(?:articles?|protocols?|annex\w*|clauses?|provisions?|addend\w*)|public\s+but", low)
+    secret_parts = re.search(
+        r"secret\s+(?:\w+\s+)?(?:articles?|protocols?|annex\w*|clauses?|provisions?|addend\w*|notes?|letters?)|"
+        r"public\s+but|part(?:ly|ially)\s+secret|some\s+secret",
+        low,
+    )
     if secret_parts:
         return 1
     if re.search(r"\bsecret\b", low):

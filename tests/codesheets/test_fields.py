@@ -455,3 +455,16 @@ def test_numbered_list_of_names_is_not_read_as_codes() -> None:
     assert [(m.ccode, m.name) for m in fields.parse_members("1. Kazakhstan\n2. Russia")] == [(705, "Kazakhstan"), (365, "Russia")]
     # Real low codes stay codes.
     assert [m.ccode for m in fields.parse_members("2 United States of America\n20 Canada")] == [2, 20]
+
+
+@pytest.mark.parametrize(
+    ("answer", "pubsecr"),
+    [("Public, with a secret additional protocol.", 1), ("Partly secret.", 1), ("Secret articles on the division of spoils.", 1)],
+)
+def test_pubsecr_secret_parts(answer: str, pubsecr: int) -> None:
+    assert _sheet({7: answer}).atop["pubsecr"] == pubsecr
+
+
+def test_pact_is_a_treaty_and_year_to_year_renewal_is_twelve_months() -> None:
+    atop = _sheet({6: "Pact (ratified)", 12: "Yes. Renewed tacitly from year to year unless denounced."}).atop
+    assert (atop["estmode"], atop["proren"], atop["renewlgt"]) == (1, 2, 12)
