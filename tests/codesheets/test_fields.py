@@ -241,7 +241,8 @@ def test_renewal_automatic_unless_notice_with_renewal_and_notice_lengths() -> No
     [
         ("Yes. The treaty may be renewed by mutual agreement of the parties.", 1, 0),
         ("Yes. It may be extended for a further ten years by agreement.", 1, 120),
-        ("Yes. Tacitly renewed from year to year unless denounced.", 2, 0),
+        ("Yes. Tacitly renewed from year to year unless denounced.", 2, 12),
+        ("Yes. Automatically extended unless a party gives notice.", 2, 0),
         ("No.", 0, 0),
     ],
 )
