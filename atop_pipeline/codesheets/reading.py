@@ -605,6 +605,8 @@ def _remove_evenly_repeated(lines: list[_Line], first_question: int, notes: list
     for text, indices in positions.items():
         if len(indices) < 3 or not _header_keys(text, 0) or any(q in text for q in "\"“”«»„"):
             continue
+        if _looks_like_sheet_content(text):
+            continue
         gaps = [lines[b].number - lines[a].number for a, b in zip(indices, indices[1:])]
         if min(gaps) < 15 or max(gaps) > 1.25 * min(gaps):
             continue
@@ -615,6 +617,20 @@ def _remove_evenly_repeated(lines: list[_Line], first_question: int, notes: list
                 count += 1
         if count:
             notes.append(f"removed running header/footer {text!r} ({count} time(s), regularly spaced)")
+
+
+_ANSWER_ENDING_RE = re.compile(r"\b(?:yes|no|n/?a|none|unknown|zero)\W*$", re.IGNORECASE)
+
+
+def _looks_like_sheet_content(text: str) -> bool:
+    """True for lines that read as the end of a wrapped question or a short answer.
+
+    Without page breaks the only evidence for a running header is repetition, and sheets repeat
+    their own phrases ("describe. No."): a line starting in lower case continues a sentence, and
+    one ending in a yes/no word is an answer; neither is page chrome.
+    """
+    stripped = text.strip()
+    return stripped[:1].islower() or bool(_ANSWER_ENDING_RE.search(stripped))
 
 
 def _remove_repeated_template_header(lines: list[_Line], first_question: int, notes: list[str]) -> None:

@@ -272,3 +272,14 @@ def test_two_bare_answers_at_page_edges_on_a_long_document_are_not_page_numbers(
     lines, _, notes = normalise_lines(_pages(*pages))
     assert "3" in lines and "6" in lines
     assert notes == ()
+
+
+def test_repeated_wrapped_question_ending_with_its_answer_is_kept() -> None:
+    """`describe. No.` recurs at regular spacing in real sheets; it is content, not a header."""
+    body: list[str] = []
+    for k in range(3):
+        body += [f"{10 + k}. Are there specific provisions in the treaty? (Yes, No) If Yes,", "describe. No."]
+        body += [f"filler line {k}-{i} with some words" for i in range(18)]
+    lines, _, notes = normalise_lines("\n".join(body))
+    assert lines.count("describe. No.") == 3
+    assert not any("running header" in note for note in notes)
