@@ -47,9 +47,21 @@ class Sandbox:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("ATOP_", "DAGSTER_")) and k.upper() not in _PROXY_VARS}
         env.update(HOME=str(self.home), TMPDIR=str(self.tmp), PYTHONDONTWRITEBYTECODE="1",
-                   PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(self.home / ".cache"))
+                   PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(self.home / ".cache"),
+                   ATOP_TEST_EVENTS=str(self.events))
         env.update(extra)
         return env
+
+    @property
+    def events(self) -> Path:
+        """The file where runs log `<pid> load-start` / `<pid> published` (outside cwd/HOME/TMPDIR)."""
+        return self.root / "events.log"
+
+    def event_lines(self) -> list[tuple[int, str]]:
+        """(pid, event) in the order they happened."""
+        if not self.events.exists():
+            return []
+        return [(int(p), e) for p, e in (line.split(" ", 1) for line in self.events.read_text().split("\n") if line)]
 
     def stray_files(self) -> list[str]:
         """Files the run left in cwd, HOME or TMPDIR (must be none)."""
@@ -71,7 +83,8 @@ def sandbox(tmp_path: Path) -> Sandbox:
 
 
 def entry_command(mode: str, sheets: Path, warehouse: Path, *, crash_at: str | None = None,
-                  marker: Path | None = None, lock_timeout: float | None = None) -> list[str]:
+                  marker: Path | None = None, lock_timeout: float | None = None,
+                  release: Path | None = None) -> list[str]:
     """The command line of one ingest through tests/reliability/entry.py."""
     command = [sys.executable, str(ENTRY), mode, "--sheets", str(sheets), "--warehouse", str(warehouse)]
     if crash_at:
@@ -80,6 +93,8 @@ def entry_command(mode: str, sheets: Path, warehouse: Path, *, crash_at: str | N
         command += ["--marker", str(marker)]
     if lock_timeout is not None:
         command += ["--lock-timeout", str(lock_timeout)]
+    if release is not None:
+        command += ["--release", str(release)]
     return command
 
 

@@ -12,6 +12,11 @@ copy is written, the published file not yet replaced: the warehouse's own hook).
 is `ATOP_TEST_CRASH_AT`; ``parse`` and ``fetch`` are added here by wrapping core functions, so no
 product code carries them. At the point, the process writes the marker file and sleeps until killed.
 
+With ``--release FILE`` the process pauses at the point instead (until FILE exists), which the
+concurrency tests use to hold one run mid-job while another starts. ATOP_TEST_EVENTS names a file
+where each run appends ``<pid> load-start``, ``<pid> published``, ``<pid> lock-wait`` and
+``<pid> lock-acquired`` (outermost writer-lock requests only).
+
 Prints one JSON line with the run's summary on success.
 """
 
@@ -32,11 +37,59 @@ AS_OF = dt.date(2026, 11, 28)
 
 
 def _stop_here(name: str) -> None:
+    """Announce the point (marker file); then wait to be killed, or for the release file if one is set."""
     marker = os.environ.get("ATOP_TEST_CRASH_MARKER")
     if marker:
         Path(marker).write_text(name, encoding="utf-8")
+    release = os.environ.get("ATOP_TEST_RELEASE")
     while True:
-        time.sleep(1)
+        if release and Path(release).exists():
+            return
+        time.sleep(0.05)
+
+
+def _log_event(name: str) -> None:
+    """Append `<pid> <name>` to the shared events file (ATOP_TEST_EVENTS), for ordering checks."""
+    events = os.environ.get("ATOP_TEST_EVENTS")
+    if events:
+        with open(events, "a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()} {name}\n")
+
+
+def _install_event_log() -> None:
+    """Record when each run starts loading and when it has published."""
+    from atop_pipeline import pipeline
+
+    original_load, original_publish = pipeline.load_inputs, pipeline.publish
+
+    def load_inputs(*args, **kwargs):  # type: ignore[no-untyped-def]
+        _log_event("load-start")
+        return original_load(*args, **kwargs)
+
+    def publish(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original_publish(*args, **kwargs)
+        _log_event("published")
+        return result
+
+    pipeline.load_inputs, pipeline.publish = load_inputs, publish
+
+    from contextlib import contextmanager
+
+    from atop_pipeline.warehouse import db
+
+    original_lock = db.Warehouse.lock
+
+    @contextmanager
+    def lock(self):  # type: ignore[no-untyped-def]
+        outer = self._lock_depth == 0
+        if outer:
+            _log_event("lock-wait")
+        with original_lock(self):
+            if outer:
+                _log_event("lock-acquired")
+            yield
+
+    db.Warehouse.lock = lock
 
 
 def _install_hooks(point: str | None) -> None:
@@ -78,8 +131,9 @@ def _install_hooks(point: str | None) -> None:
         original_offline = pipeline._offline_documents
 
         def offline_then_stop(urls):  # type: ignore[no-untyped-def]
-            original_offline(urls)
+            documents = original_offline(urls)
             _stop_here("fetch")
+            return documents
 
         pipeline._offline_documents = offline_then_stop
 
@@ -93,9 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--crash-at", default=None)
     parser.add_argument("--marker", default=None)
     parser.add_argument("--lock-timeout", type=float, default=None)
+    parser.add_argument("--release", default=None, help="pause at --crash-at until this file exists, then go on")
     args = parser.parse_args(argv)
     if args.marker:
         os.environ["ATOP_TEST_CRASH_MARKER"] = args.marker
+    if args.release:
+        os.environ["ATOP_TEST_RELEASE"] = args.release
+    _install_event_log()
     if args.crash_at in ("load", "publish"):
         os.environ["ATOP_TEST_CRASH_AT"] = args.crash_at
     _install_hooks(args.crash_at)
