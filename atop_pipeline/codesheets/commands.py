@@ -14,6 +14,10 @@ from atop_pipeline.codesheets.model import Codesheet, SheetError
 from atop_pipeline.codesheets.parser import DEFAULT_CUTOFF, NotACodesheetError, parse_bytes
 
 
+#: SheetError names for files that are not codesheets at all: reported, but not failures.
+_SKIPPED = frozenset({"not_a_sheet_file"})
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the `parse` subcommand."""
     p = subparsers.add_parser(
@@ -107,7 +111,10 @@ def run_parse(args: argparse.Namespace, out: TextIO | None = None) -> int:
             else:
                 result = parse_one(item[0], item[1], args.cutoff)
             if isinstance(result, SheetError):
-                failed = True
+                # A file that is not a sheet at all (README.md beside the sheets) is reported,
+                # not a failure; a sheet that cannot be read or parsed is.
+                skipped = result.error in _SKIPPED
+                failed = failed or not skipped
                 if args.json:
                     obj: dict[str, Any] = {
                         "source_file": result.source_file,
@@ -115,10 +122,11 @@ def run_parse(args: argparse.Namespace, out: TextIO | None = None) -> int:
                         "stage": result.stage,
                         "error_name": result.error,
                         "error": result.message,
+                        "skipped": skipped,
                     }
                     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
                 else:
-                    out.write(f"{result.source_file}: FAILED: {result.message}\n")
+                    out.write(f"{result.source_file}: {'skipped' if skipped else 'FAILED'}: {result.message}\n")
                 continue
             if args.json:
                 out.write(json.dumps(result.to_json(), ensure_ascii=False, default=str) + "\n")

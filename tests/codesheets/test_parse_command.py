@@ -105,3 +105,14 @@ def test_cli_main_runs_parse(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["parse", str(SHEETS / "codesheet_6070.txt"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["atopid"] == 6070
+
+
+def test_non_sheet_files_in_a_folder_are_reported_but_not_failures(tmp_path: Path) -> None:
+    shutil.copy(SHEETS / "codesheet_6070.txt", tmp_path / "6070.txt")
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04 not a sheet")
+    code, out = _run([str(tmp_path), "--json"])
+    objs = _lines(out)
+    assert code == 0
+    skipped = [o for o in objs if o.get("skipped")]
+    assert len(skipped) == 1 and skipped[0]["source_file"].endswith("notes.docx")
+    assert [o["atopid"] for o in objs if "atopid" in o] == [6070]
