@@ -49,7 +49,8 @@ def ingest_run_config(
     status = {k: v for k, v in (("as_of", as_of or env.get("ATOP_AS_OF")), ("reports_dir", reports)) if v}
     if status:
         resources["status"] = {"config": status}
-    return {"resources": resources}
+    # The console shows INFO and up; every event is still stored in the instance for the UI.
+    return {"resources": resources, "loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def execute_ingest(

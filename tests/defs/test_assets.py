@@ -19,6 +19,7 @@ from atop_pipeline.defs.resources import (
 )
 from atop_pipeline.definitions import ASSETS, CHECKS, defs
 
+FIXTURE_SHEETS = Path(__file__).parents[1] / "fixtures" / "defs" / "sheets"
 KEYS = ["atop_1005", "atop_1010", "atop_1012", "atop_1015", "atop_6070", "atop_unidentified"]
 
 
@@ -47,10 +48,6 @@ def run_ingest_job(instance: dg.DagsterInstance, sheets: Path, warehouse: Path, 
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory, instance):
     """One offline run of everything on the fixture corpus (shared by the tests of this module)."""
-    import shutil
-
-    from tests.defs.conftest import FIXTURE_SHEETS
-
     root = tmp_path_factory.mktemp("ingest")
     sheets = root / "sheets"
     shutil.copytree(FIXTURE_SHEETS, sheets)

@@ -44,6 +44,9 @@ def codesheets(
         metadata={
             **metadata.counts(outcome.counts()),
             **metadata.table_metadata("codesheets", preview.head, preview.row_count, pipeline.schema_for("codesheets")),
+            # The run's sheets now current in the warehouse (the table keeps every version besides).
+            "dagster/row_count": dg.MetadataValue.int(outcome.loaded + outcome.unchanged),
+            "codesheets_table_rows": dg.MetadataValue.int(preview.row_count),
             "quarantined_files": metadata.markdown_table(outcome.quarantine_frame()),
             "sheets_root": dg.MetadataValue.path(str(root)),
             "partitions_in_run": len(context.partition_keys),

@@ -29,6 +29,7 @@ def warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
         metadata={
             **metadata.counts(summary.table_rows),
             "dagster/row_count": dg.MetadataValue.int(summary.table_rows.get("alliances", 0)),
+            "dagster/column_schema": metadata.column_schema(pipeline.schema_for("alliances")),
             "agreement_rate": dg.MetadataValue.float(summary.agreement_rate),
             "reconciliation_preview": metadata.markdown_table(summary.disagreements),
             "working_file": dg.MetadataValue.path(summary.working_path),
@@ -53,5 +54,6 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             **metadata.counts(published.table_rows),
             "dagster/uri": dg.MetadataValue.path(published.path),
             "size_bytes": dg.MetadataValue.int(published.size_bytes),
+            "dagster/row_count": dg.MetadataValue.int(published.table_rows.get("codesheets", 0)),
         }
     )
