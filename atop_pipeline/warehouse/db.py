@@ -190,8 +190,17 @@ class Warehouse:
         """A read-write connection to the WORKING file, schema ensured, under the writer lock."""
         with self.lock():
             if not self.working_path.exists() and self.published_path.exists():
-                # The published file is authoritative when the working copy is gone.
-                _copy_synced(self.published_path, self.working_path)
+                # The published file is authoritative when the working copy is gone. Copy to a temp
+                # name and rename, so a kill mid-copy never leaves a torn working file behind.
+                for stale in self.published_path.parent.glob(f"{self._tmp_prefix}*.work-tmp"):
+                    stale.unlink(missing_ok=True)
+                tmp = self.published_path.parent / f"{self._tmp_prefix}{uuid.uuid4().hex}.work-tmp"
+                try:
+                    _copy_synced(self.published_path, tmp)
+                    os.replace(tmp, self.working_path)
+                    _fsync_dir(self.working_path.parent)
+                finally:
+                    tmp.unlink(missing_ok=True)
             con = duckdb.connect(str(self.working_path))
             try:
                 ensure_schema(con)

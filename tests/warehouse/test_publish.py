@@ -162,3 +162,31 @@ def test_writer_with_a_lock_timeout_waits_for_the_holder_then_proceeds(wh, tmp_p
     finally:
         release.write_text("go")
         holder.communicate(timeout=60)
+
+
+def test_a_missing_working_file_is_recreated_from_the_published_one(wh, load):
+    _publish_first_version(wh, load)
+    wh.working_path.unlink()
+    with wh.connect() as con:
+        assert con.execute("SELECT atopid FROM alliances").fetchall() == [(6070,)]
+    assert not list(wh.published_path.parent.glob(".atop.publish-*"))
+
+
+def test_a_torn_copy_of_the_published_file_never_becomes_the_working_file(wh, load, monkeypatch):
+    from atop_pipeline.warehouse import db
+
+    _publish_first_version(wh, load)
+    wh.working_path.unlink()
+
+    def torn_copy(source, target):
+        Path(target).write_bytes(Path(source).read_bytes()[:1000])
+        raise KeyboardInterrupt  # the process dies mid-copy
+
+    monkeypatch.setattr(db, "_copy_synced", torn_copy)
+    with pytest.raises(KeyboardInterrupt):
+        with wh.connect():
+            pass
+    assert not wh.working_path.exists()
+    monkeypatch.undo()
+    with wh.connect() as con:
+        assert con.execute("SELECT atopid FROM alliances").fetchall() == [(6070,)]
