@@ -11,7 +11,6 @@ import dagster as dg
 import duckdb
 import pytest
 
-from atop_pipeline import pipeline
 from atop_pipeline.synth.corpus import generate_corpus, read_manifest
 from atop_pipeline.synth.roundtrip import roundtrip
 
@@ -31,6 +30,7 @@ def slice_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     patch.setenv("ATOP_REPORTS", str(root / "reports"))  # the status step writes its report here
     patch.delenv("ATOP_SHEETS", raising=False)
     patch.delenv("ATOP_WAREHOUSE", raising=False)
+    (root / "dagster").mkdir()
     try:
         with dg.instance_for_test(temp_dir=str(root / "dagster")) as instance:
             result = execute_ingest(instance, sheets, warehouse=warehouse, offline=True, as_of="2026-11-28")
@@ -69,8 +69,8 @@ def test_every_sheet_of_the_slice_is_loaded_or_quarantined_with_a_reason(slice_r
 
 
 def test_the_loaded_sheets_agree_with_the_round_trip_measure(slice_run) -> None:
-    """The warehouse's reconciliation with ATOP 5.1 finds exactly the alliance-level disagreements the
-    round-trip measure finds on the same slice (so the pipeline loses nothing the parser derives)."""
+    """The warehouse's reconciliation with ATOP 5.1 finds exactly the alliance-level differences the
+    round-trip measure finds on the same slice (so loading loses or changes nothing the parser derives)."""
     _, _, sheets, warehouse = slice_run
     report = roundtrip(sheets)
     assert report.files == SLICE and report.errors == []
@@ -79,7 +79,11 @@ def test_the_loaded_sheets_agree_with_the_round_trip_measure(slice_run) -> None:
         loaded = {r[0] for r in con.execute("SELECT atopid FROM codesheets WHERE is_current").fetchall()}
         variables = {r[0] for r in con.execute("SELECT DISTINCT variable FROM reconciliation").fetchall()}
         warehouse_disagreements = {
-            (int(a), v) for a, v in con.execute("SELECT atopid, variable FROM reconciliation WHERE agree = false").fetchall()
+            (int(a), v)
+            for a, v in con.execute(
+                # Undetermined values (parsed NULL) count as disagreements here, as in the round-trip.
+                "SELECT atopid, variable FROM reconciliation WHERE parsed_value IS DISTINCT FROM published_value"
+            ).fetchall()
         }
     roundtrip_disagreements = {
         (m.atopid, m.variable) for m in report.mismatches if m.atopid in loaded and m.variable in variables
@@ -96,10 +100,12 @@ def test_the_published_warehouse_passes_its_checks(slice_run) -> None:
     # Independently of the run's own checks: every table of the published file satisfies its model.
     from atop_pipeline.schemas import SCHEMAS
 
+    validated = {}
     with _published(warehouse) as con:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         for table, model in SCHEMAS.items():
             if table in tables:
                 frame = con.execute(f'SELECT * FROM "{table}"').df()  # name from the pandera registry
                 model.validate(frame, lazy=True)
-    assert pipeline.WAREHOUSE_TABLES and set(pipeline.WAREHOUSE_TABLES) <= tables
+                validated[table] = len(frame)
+    assert all(validated.get(t, 0) > 0 for t in ("codesheets", "alliances", "members", "answers", "in_force_status"))
