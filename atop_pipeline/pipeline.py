@@ -719,6 +719,13 @@ def fetch_sources(wh, settings=None, *, offline: bool = False, hosts: Iterable[s
     Writes source_documents, source_snapshots and source_readings in one transaction. Nothing is
     overwritten: each fetch is a new snapshot row, and the raw bodies also go to the snapshot store.
     """
+    # Held across the fetch too: a second process fetching the same hosts at the same time would
+    # defeat the per-host interval, and unlike a Dagster pool slot an flock dies with its process.
+    with wh.lock():
+        return _fetch_sources_locked(wh, settings, offline=offline, hosts=hosts)
+
+
+def _fetch_sources_locked(wh, settings, *, offline: bool, hosts: Iterable[str] | None) -> SourcesReport:
     import pandas as pd
 
     from atop_pipeline.sources.documents import fetch_source_documents
@@ -900,14 +907,17 @@ def run_ingest(
     as_of = as_of or dt.datetime.now(dt.timezone.utc).date()
     root = resolve_sheets(sheets, settings=settings)
     wh = open_warehouse(warehouse)
-    load = load_inputs(wh, list(iter_inputs(root)), reference_dir=reference_dir)
-    prepare_warehouse(wh, reference_dir=reference_dir)
-    _stop_on_blocking(run_checks(wh, agreement_threshold=agreement_threshold, tables=warehouse_tables()))
-    sources = fetch_sources(wh, settings, offline=offline)
-    status = assess_status(wh, as_of=as_of)
-    _stop_on_blocking(run_checks(wh, agreement_threshold=agreement_threshold,
-                                 tables=SOURCE_TABLES + STATUS_TABLES))
-    published = publish(wh)
+    # The writer lock for the whole run (re-entrant for this Warehouse object): another run must not
+    # load between our checks and our publish. It waits `lock_timeout`, then fails naming the holder.
+    with wh.lock():
+        load = load_inputs(wh, list(iter_inputs(root)), reference_dir=reference_dir)
+        prepare_warehouse(wh, reference_dir=reference_dir)
+        _stop_on_blocking(run_checks(wh, agreement_threshold=agreement_threshold, tables=warehouse_tables()))
+        sources = fetch_sources(wh, settings, offline=offline)
+        status = assess_status(wh, as_of=as_of)
+        _stop_on_blocking(run_checks(wh, agreement_threshold=agreement_threshold,
+                                     tables=SOURCE_TABLES + STATUS_TABLES))
+        published = publish(wh)
     report = render_status_report(published.path, reports_dir or Path(warehouse).parent.parent / "reports", as_of=as_of)
     summary = IngestSummary(**load.counts(), urls=len(sources.urls), fetched_ok=sources.fetched_ok,
                             fetch_failed=sources.counts()["fetch_failed"], unreachable=sources.unreachable, verdicts=dict(status.verdicts),

@@ -19,7 +19,6 @@ import dagster as dg
 
 from atop_pipeline import pipeline
 from atop_pipeline.defs import metadata
-from atop_pipeline.defs.assets.ingest import WAREHOUSE_POOL
 from atop_pipeline.defs.resources import StatusSettingsResource, WarehouseResource
 
 #: Failing rows shown in a check's metadata.
@@ -74,8 +73,7 @@ def checks_step(name: str, specs: Iterable[CheckSpec]) -> dg.AssetChecksDefiniti
     @dg.multi_asset_check(
         name=name,
         specs=[dg.AssetCheckSpec(s.name, asset=s.asset, blocking=s.blocking, description=s.description) for s in specs],
-        pool=WAREHOUSE_POOL,
-    )
+        )
     def _checks(warehouse: WarehouseResource, status: StatusSettingsResource):
         wh = warehouse.open()
         for spec in specs:

@@ -10,10 +10,6 @@ from atop_pipeline.defs.jobs import INGEST
 from atop_pipeline.defs.partitions import codesheet_partitions
 from atop_pipeline.defs.resources import CodesheetFolderResource, HttpClientResource, WarehouseResource
 
-#: Steps that write the working DuckDB file share this pool (one writer at a time across runs).
-WAREHOUSE_POOL = "warehouse"
-
-
 @dg.asset(
     partitions_def=codesheet_partitions,
     # Any number of partitions, from the UI or a backfill, runs as ONE run looping over
@@ -21,7 +17,6 @@ WAREHOUSE_POOL = "warehouse"
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name=INGEST,
     kinds={"python", "duckdb"},
-    pool=WAREHOUSE_POOL,
     description=(
         "Codesheets of the run's alliances read (folder, zip or downloaded URL), parsed into the 61 "
         "questions and typed fields, validated with pandera and loaded into the working warehouse; "

@@ -6,13 +6,14 @@ import dagster as dg
 
 from atop_pipeline import pipeline
 from atop_pipeline.defs import metadata
-from atop_pipeline.defs.assets.ingest import WAREHOUSE_POOL
 from atop_pipeline.defs.assets.warehouse import warehouse as warehouse_asset
 from atop_pipeline.defs.jobs import SOURCES
 from atop_pipeline.defs.resources import HttpClientResource, WarehouseResource
 
-#: At most one fetching step at a time across all runs (dagster.yaml pools.default_limit), on top of
-#: the per-host run tag limit and the fetcher's own per-host interval.
+#: The fetch step's pool. Unlimited unless set (`dagster instance concurrency set source_fetch 1`):
+#: a run killed mid-step keeps its slot until run monitoring frees it, so the default relies on the
+#: warehouse writer lock (held across the fetch, released by the OS when a process dies), the per-host
+#: run tag limit and the fetcher's own per-host interval.
 FETCH_POOL = "source_fetch"
 
 

@@ -6,7 +6,6 @@ import dagster as dg
 
 from atop_pipeline import pipeline
 from atop_pipeline.defs import metadata
-from atop_pipeline.defs.assets.ingest import WAREHOUSE_POOL
 from atop_pipeline.defs.jobs import STATUS
 from atop_pipeline.defs.resources import StatusSettingsResource, WarehouseResource
 
@@ -15,7 +14,6 @@ from atop_pipeline.defs.resources import StatusSettingsResource, WarehouseResour
     deps=["source_readings", "warehouse"],
     group_name=STATUS,
     kinds={"python", "duckdb"},
-    pool=WAREHOUSE_POOL,
     description=(
         "In force / terminated / expired / unknown / conflicting for every current alliance, as of the "
         "configured date: the sheet's claim, the duration clauses and the sources, with each disagreement "

@@ -6,7 +6,7 @@ import dagster as dg
 
 from atop_pipeline import pipeline
 from atop_pipeline.defs import metadata
-from atop_pipeline.defs.assets.ingest import WAREHOUSE_POOL, codesheets
+from atop_pipeline.defs.assets.ingest import codesheets
 from atop_pipeline.defs.jobs import WAREHOUSE
 from atop_pipeline.defs.resources import WarehouseResource
 
@@ -15,7 +15,6 @@ from atop_pipeline.defs.resources import WarehouseResource
     deps=[codesheets],
     group_name=WAREHOUSE,
     kinds={"python", "duckdb"},
-    pool=WAREHOUSE_POOL,
     description=(
         "The working warehouse after a load: reference tables (COW states, ATOP 5.1 as published) "
         "refreshed and the derived ATOP rows reconciled with the published ones. Schema, completeness, "
@@ -41,7 +40,6 @@ def warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -
     deps=[warehouse, "in_force_status"],
     group_name=WAREHOUSE,
     kinds={"duckdb"},
-    pool=WAREHOUSE_POOL,
     description=(
         "The warehouse analysts open (read-only): the working file copied and atomically swapped in, "
         "only after the blocking checks upstream passed in the same run."
