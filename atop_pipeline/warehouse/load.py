@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+import duckdb
 import pandas as pd
 
 from atop_pipeline.codesheets.model import Codesheet, SheetError
@@ -170,7 +171,7 @@ def load_batch(
     return report
 
 
-def _load_versions(con, changed: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+def _load_versions(con: duckdb.DuckDBPyConnection, changed: pd.DataFrame) -> None:
     """Insert new sheet versions, refresh re-parsed ones, and make each the current version of its alliance."""
     write_rows(con, "codesheets", changed, key=["sha256"], on_conflict="ignore")
     refresh = changed[["sha256", "atopid", "parser_version", "answer_count", "member_count", "warnings_json"]]
