@@ -839,16 +839,21 @@ def stored_documents(con) -> list[tuple[Any, Any]]:
 
 def current_sheets(con, *, cutoff: dt.date = DEFAULT_CUTOFF) -> list[Codesheet]:
     """The current version of every alliance, re-parsed from the raw bytes kept in the warehouse."""
-    from atop_pipeline.codesheets.parser import parse_bytes
+    rows = con.execute(_Q_CURRENT_SHEETS).fetchall()
+    batch = parse_inputs((_raw_input(bytes(data), source_file) for data, source_file in rows), cutoff=cutoff)
+    # A stored sheet that today's parser rejects gets no new verdict (its last one stays); the next
+    # ingest of its file records why.
+    return batch.sheets
 
-    return [parse_bytes(bytes(data), source_file, cutoff=cutoff)
-            for data, source_file in con.execute(_Q_CURRENT_SHEETS).fetchall()]
+
+def _raw_input(data: bytes, source_file: str):
+    from atop_pipeline.codesheets.reading import RawInput
+
+    return RawInput(source_file, data)
 
 
 def assess_status(wh, *, as_of: dt.date, cutoff: dt.date = DEFAULT_CUTOFF) -> StatusReport:
     """A verdict per current alliance as of `as_of`, from its sheet and its sources' latest snapshots."""
-    import pandas as pd
-
     from atop_pipeline.status import assess_all
     from atop_pipeline.warehouse.writer import write_rows
 
