@@ -75,7 +75,7 @@ def run_ingest_command(args: argparse.Namespace) -> int:
             warehouse=warehouse,
             offline=offline,
             as_of=args.as_of.isoformat() if args.as_of else None,
-            tags={"atop/sheets": str(source)[:200], "atop/launched_by": "cli"},
+            tags={"atop/sheets": str(source)[:200]},
         )
         summary = summary_from_run(result)
     print(f"dagster run {result.run_id} ({'success' if result.success else 'FAILED'}), instance {home}")

@@ -6,6 +6,7 @@ Used by `atop-pipeline ingest`; the run is stored in the instance, so it shows i
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -70,6 +71,7 @@ def execute_ingest(
     """
     from atop_pipeline.definitions import defs, ingest_job_def
 
+    fail_runs_of_dead_processes(instance)
     register_partitions(instance, sheets_root)
     range_tags = all_partitions_tags(instance)
     selection = None
@@ -80,10 +82,51 @@ def execute_ingest(
         dg.reconstructable(ingest_job_def),
         instance=instance,
         run_config=ingest_run_config(sheets_root, warehouse=warehouse, offline=offline, as_of=as_of),
-        tags={**(tags or {}), **range_tags},
+        tags={**cli_run_tags(), **(tags or {}), **range_tags},
         asset_selection=selection,
         raise_on_error=False,
     )
+
+
+#: Tags on runs the command starts: which process on which machine runs them (to find dead ones).
+CLI_TAG, PID_TAG, HOST_TAG = "atop/launched_by", "atop/pid", "atop/hostname"
+
+
+def cli_run_tags() -> dict[str, str]:
+    """Tags naming this process, so a later command can tell whether the run's process is gone."""
+    return {CLI_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def fail_runs_of_dead_processes(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the command-started runs still 'started' whose process on this machine is gone.
+
+    A killed `atop-pipeline ingest` cannot report its own end; without this its run shows as running
+    forever in the UI. Pool slots it held are freed too.
+    """
+    stale = instance.get_runs(
+        filters=dg.RunsFilter(
+            tags={CLI_TAG: "cli", HOST_TAG: socket.gethostname()},
+            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.NOT_STARTED],
+        )
+    )
+    failed = []
+    for run in stale:
+        pid = int(run.tags.get(PID_TAG, "0") or 0)
+        if pid and not _alive(pid):
+            instance.report_run_failed(run, f"the process that ran it (pid {pid}) is gone")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            failed.append(run.run_id)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: existence check only
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def summary_from_run(result: dg.ExecuteJobResult) -> pipeline.IngestSummary:

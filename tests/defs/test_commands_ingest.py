@@ -78,3 +78,24 @@ def test_ui_starts_dagster_dev_on_loopback_with_dagster_home(monkeypatch, tmp_pa
     assert command == [sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", "3111"]
     assert kwargs["env"]["DAGSTER_HOME"] == str(REPO)
     assert "shell" not in kwargs
+
+
+def _started_run(instance: dg.DagsterInstance, tags: dict[str, str]) -> dg.DagsterRun:
+    """A run record in STARTED state, as a command-launched run leaves it while it executes."""
+    graph = dg.Definitions(assets=[dg.AssetSpec("a")]).resolve_asset_graph()
+    run = instance.create_run_for_job(dg.define_asset_job("j").resolve(asset_graph=graph), tags=tags)
+    instance.run_storage.handle_run_event(run.run_id, dg.DagsterEvent(event_type_value="PIPELINE_START", job_name="j"))
+    return run
+
+
+def test_a_run_left_started_by_a_dead_process_is_marked_failed():
+    from atop_pipeline.defs.runs import PID_TAG, cli_run_tags, fail_runs_of_dead_processes
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with dg.instance_for_test() as instance:
+        orphan = _started_run(instance, {**cli_run_tags(), PID_TAG: str(dead.pid)})
+        running = _started_run(instance, cli_run_tags())  # this very process: alive
+        assert fail_runs_of_dead_processes(instance) == [orphan.run_id]
+        assert instance.get_run_by_id(orphan.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(running.run_id).status == dg.DagsterRunStatus.STARTED
