@@ -1,0 +1,1 @@
+"""Codesheets: reading bytes, parsing the 61 questions, deriving ATOP variables."""
