@@ -291,7 +291,7 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
     result = DatedGroups({}, [], set(), [], {})
     known = {code for code, _ in members}
     seen_codes: set[int] = set()
-    segments = [seg for seg in _SEGMENT_SPLIT_RE.split(text) if seg.strip()]
+    segments = [seg for seg in _SEGMENT_SPLIT_RE.split(_join_wrapped_lines(text)) if seg.strip()]
     if skip is not None:
         kept = [seg for seg in segments if not skip.search(seg) or re.search(r"\bsign", seg, re.IGNORECASE)]
         if any(find_dates(seg) for seg in kept):
@@ -338,6 +338,18 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
         else:
             result.general.append(valid[0])
     return result
+
+
+_WRAPPED_LINE_END_RE = re.compile(r"(?:,|&|\band|\(|:)\s*\n\s*", re.IGNORECASE)
+
+
+def _join_wrapped_lines(text: str) -> str:
+    """Join a line that ends mid-list ("..., " / " and") with the next: extraction wrapped it.
+
+    "November 11, 2013: Russia (365)," + "Kazakhstan (705)" is one group; splitting at the line
+    break would leave Kazakhstan without its date.
+    """
+    return _WRAPPED_LINE_END_RE.sub(lambda m: m.group(0).split("\n")[0].rstrip() + " ", text)
 
 
 def _one_date_each(segments: list[str]) -> list[str]:
@@ -523,7 +535,7 @@ def renewal_terms(text: str) -> tuple[int | None, int | None, int | None]:
         proren = 1
     else:
         proren = None
-    renewal_months = 0
+    renewal_months: int | None = 0
     renewal_found = False
     notice_months: int | None = None
     for d in find_durations(text):
@@ -542,7 +554,16 @@ def renewal_terms(text: str) -> tuple[int | None, int | None, int | None]:
             renewal_found = True
     if renewal_months == 0 and proren and re.search(r"from\s+year\s+to\s+year|year[\s-]by[\s-]year|annually", low):
         renewal_months = 12
+    if not renewal_found and proren and _RENEWAL_LENGTH_UNKNOWN_RE.search(low):
+        # The coder could not tell the renewal term: missing, not "0 = none specified".
+        renewal_months = None
     return proren, renewal_months, notice_months
+
+
+_RENEWAL_LENGTH_UNKNOWN_RE = re.compile(
+    r"(?:length|term|period|duration)\s+of\s+(?:the\s+)?renewal(?:\s+(?:term|period))?\s+(?:is\s+)?(?:unknown|not\s+known|unclear)|"
+    r"renewal\s+(?:term|period|length)\s+(?:is\s+)?(?:unknown|not\s+known|unclear)"
+)
 
 
 def renunciation_code(text: str) -> int | None:

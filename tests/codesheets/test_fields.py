@@ -469,3 +469,15 @@ def test_pubsecr_secret_parts(answer: str, pubsecr: int) -> None:
 def test_pact_is_a_treaty_and_year_to_year_renewal_is_twelve_months() -> None:
     atop = _sheet({6: "Pact (ratified)", 12: "Yes. Renewed tacitly from year to year unless denounced."}).atop
     assert (atop["estmode"], atop["proren"], atop["renewlgt"]) == (1, 2, 12)
+
+
+def test_group_date_line_wrapped_after_a_comma_keeps_its_members() -> None:
+    """PDF extraction wraps "November 11, 2013: Russia (365)," before the next member."""
+    groups = fields.dates_by_member("November 11, 2013: Russia (365),\nKazakhstan (705)", [(365, "Russia"), (705, "Kazakhstan")])
+    assert groups.by_member[705][0] == groups.by_member[365][0]
+    assert (groups.by_member[705][0].year, groups.by_member[705][0].month, groups.by_member[705][0].day) == (2013, 11, 11)
+
+
+def test_renewal_term_the_coder_calls_unknown_is_missing_not_zero() -> None:
+    proren, months, _ = fields.renewal_terms("Yes. Renewed automatically unless notice is given; the length of the renewal term is unknown.")
+    assert (proren, months) == (2, None)
