@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from atop_pipeline.synth.corpus import generate_corpus, read_manifest
-from atop_pipeline.synth.render import AllianceRecord, load_alliances
 from atop_pipeline.synth.roundtrip import RoundTripReport, compare_sheet, roundtrip
 
 PUBLISHED_A = {"atopid": "6070", "begyr": "2013", "endyr": "0", "cowid": "", "speclgth": "1"}
@@ -100,14 +99,6 @@ def test_a_mismatch_on_a_remapped_copy_names_the_published_alliance() -> None:
 DATA_INCONSISTENT = {1287}
 
 
-def _known_parser_gaps(rec: AllianceRecord) -> set[str]:
-    """Gaps of the parser at the time of writing, reported to its owner (see the synth report)."""
-    gaps = set()
-    if rec.row["proren"] not in ("", "0") and rec.row["renewlgt"] == "":
-        gaps.add("unknown_renewal_term")  # "the length of the renewal term is unknown" -> 0, not None
-    return gaps
-
-
 @pytest.fixture(scope="module")
 def slice_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[RoundTripReport, Path]:
     pytest.importorskip("atop_pipeline.codesheets.derive")
@@ -124,22 +115,11 @@ def test_slice_of_50_sheets_parses_without_failures(slice_report) -> None:
     assert kinds == {"txt", "pdf"}  # the slice carries at least one PDF through reading and parsing
 
 
-def _reading_dropped_a_content_line(path: Path) -> bool:
-    """Upstream reading bug at the time of writing (see the synth report): without form feeds, a
-    content line repeated three times at regular spacing ("describe. No." after a wrapped question)
-    is removed as if it were a running header."""
-    from atop_pipeline.codesheets.reading import read_sheet
-
-    notes = read_sheet(path.read_bytes(), path.name).notes
-    return any("regularly spaced" in n and "describe." in n for n in notes)
-
-
-def test_slice_agrees_fully_outside_known_gaps(slice_report) -> None:
-    report, out = slice_report
-    records = {r.atopid: r for r in load_alliances()}
-    sources = [(m, m.source_atopid or m.atopid) for m in report.mismatches]
-    unexplained = [m for m, a in sources if a not in DATA_INCONSISTENT and not _known_parser_gaps(records[a])]
-    assert [m for m in unexplained if not _reading_dropped_a_content_line(out / m.file)] == []
+def test_slice_agrees_fully_with_the_published_rows(slice_report) -> None:
+    """100% on every derived variable, except published rows that contradict the codebook."""
+    report, _ = slice_report
+    unexplained = [m for m in report.mismatches if (m.source_atopid or m.atopid) not in DATA_INCONSISTENT]
+    assert unexplained == []
 
 
 def test_alliance_level_agreement_on_slice_is_high(slice_report) -> None:
