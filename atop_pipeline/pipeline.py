@@ -898,10 +898,11 @@ def run_ingest(
     agreement_threshold: float = 0.9,
     reports_dir: str | Path | None = None,
 ) -> IngestSummary:
-    """Read, parse, validate/load, check, fetch sources, assess, check, publish and report, in a plain loop.
+    """Read, parse, validate/load, check, fetch sources, assess, check and publish, in a plain loop.
 
-    The report goes to `reports_dir`, by default a `reports` folder beside the warehouse's folder
-    (data/reports for the default data/warehouse/atop.duckdb, as in the Dagster job).
+    With `reports_dir`, also render the HTML status report there (the job's `status_report` step;
+    pass it when comparing with the Dagster job). Without, nothing is written outside the warehouse's
+    folder.
 
     Raises BlockingCheckFailed (and leaves the published file as it was) when a blocking check fails,
     exactly where the Dagster job would stop before `published_warehouse`.
@@ -923,7 +924,7 @@ def run_ingest(
         _stop_on_blocking(run_checks(wh, agreement_threshold=agreement_threshold,
                                      tables=SOURCE_TABLES + STATUS_TABLES))
         published = publish(wh)
-    report = render_status_report(published.path, reports_dir or Path(warehouse).parent.parent / "reports", as_of=as_of)
+    report = render_status_report(published.path, reports_dir, as_of=as_of) if reports_dir else ""
     summary = IngestSummary(**load.counts(), urls=len(sources.urls), fetched_ok=sources.fetched_ok,
                             fetch_failed=sources.counts()["fetch_failed"], unreachable=sources.unreachable, verdicts=dict(status.verdicts),
                             published_path=published.path, report_path=str(report))

@@ -62,7 +62,8 @@ def test_plan_defers_changes_beyond_the_cap_without_losing_them():
 
 def test_run_ingest_loads_checks_assesses_and_publishes_offline(sheets_dir, tmp_path):
     warehouse = tmp_path / "wh" / "atop.duckdb"
-    summary = pipeline.run_ingest(sheets_dir, warehouse, offline=True, as_of=dt.date(2026, 11, 28))
+    summary = pipeline.run_ingest(sheets_dir, warehouse, offline=True, as_of=dt.date(2026, 11, 28),
+                                  reports_dir=tmp_path / "reports")
     assert (summary.files_read, summary.loaded, summary.quarantined, summary.errors) == (6, 4, 1, 1)
     assert summary.verdicts == {"in_force": 1, "terminated": 3}
     assert summary.unreachable == summary.urls == 4
