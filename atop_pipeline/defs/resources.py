@@ -50,18 +50,22 @@ class CodesheetFolderResource(dg.ConfigurableResource):
 
 
 class HttpClientResource(dg.ConfigurableResource):
-    """Settings of the one polite HTTP client (sources and downloaded sheets)."""
+    """Settings of the one polite HTTP client (sources and downloaded sheets).
 
-    user_agent: str = "atop-pipeline/0.1 (+https://github.com/atop-pipeline)"
+    Unset fields keep the fetcher's own defaults and its ATOP_HTTP_<FIELD> environment variables
+    (e.g. ATOP_HTTP_MIN_INTERVAL_S); an empty user agent is built from the contact address.
+    """
+
+    user_agent: str = ""
     contact: str = ""
-    min_interval_seconds: float = 3.0
-    connect_timeout_seconds: float = 10.0
-    read_timeout_seconds: float = 30.0
+    min_interval_seconds: float | None = None
+    connect_timeout_seconds: float | None = None
+    read_timeout_seconds: float | None = None
     offline: bool = False  # record every source as offline without sending a request
     allow_private_addresses: bool = False
 
     def settings(self):  # -> atop_pipeline.sources.http.FetchSettings
-        """The core's FetchSettings: environment defaults overridden by this resource's fields."""
+        """The core's FetchSettings: environment defaults overridden by the fields that are set."""
         return pipeline.fetch_settings(
             user_agent=self.user_agent,
             contact=self.contact,
@@ -100,7 +104,7 @@ def default_resources() -> dict[str, dg.ConfigurableResource]:
             download_dir=_env("ATOP_DOWNLOADS", str(pipeline.DEFAULT_DOWNLOADS)),
         ),
         "http": HttpClientResource(
-            user_agent=_env("ATOP_USER_AGENT", HttpClientResource.model_fields["user_agent"].default),
+            user_agent=_env("ATOP_USER_AGENT", ""),
             contact=_env("ATOP_CONTACT", ""),
             offline=_env_flag("ATOP_OFFLINE"),
             allow_private_addresses=_env_flag("ATOP_ALLOW_PRIVATE"),

@@ -68,3 +68,12 @@ def test_ingest_job_covers_every_asset_and_runs_in_process_by_default():
 def test_fetching_runs_are_limited_by_the_source_fetch_pool():
     node = defs.resolve_asset_graph().get(dg.AssetKey("source_snapshots"))
     assert node.pools == {"source_fetch"}
+
+
+def test_http_resource_keeps_the_fetchers_environment_defaults_unless_set(monkeypatch):
+    from atop_pipeline.defs.resources import HttpClientResource
+
+    monkeypatch.setenv("ATOP_HTTP_MIN_INTERVAL_S", "7")
+    assert HttpClientResource().settings().min_interval_s == 7.0
+    configured = HttpClientResource(min_interval_seconds=1.5, contact="ops@example.org").settings()
+    assert configured.min_interval_s == 1.5 and "ops@example.org" in configured.user_agent
