@@ -22,7 +22,7 @@ OK_PAGE = "<html><head><title>Page {i}</title></head><body><p>Treaty text {i}</p
 
 
 class ResettingServer:
-    """Accepts TCP connections on a loopback address and resets each one at once (RST, no bytes)."""
+    """Accepts TCP connections on a loopback address, reads the request and resets (RST, no reply bytes)."""
 
     def __init__(self, host: str) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -45,6 +45,18 @@ class ResettingServer:
             except (socket.timeout, OSError):
                 continue
             self.accepted += 1
+            # Read the request first, so the reset always comes after the client has sent it (an
+            # established connection aborted: "Connection reset by peer" on the response).
+            conn.settimeout(2.0)
+            received = b""
+            try:
+                while b"\r\n\r\n" not in received:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    received += chunk
+            except OSError:
+                pass
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
 

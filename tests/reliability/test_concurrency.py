@@ -97,8 +97,6 @@ def _paused_run(box: Sandbox, sheets: Path, warehouse: Path, tmp_path: Path) -> 
     return process, release
 
 
-@pytest.mark.xfail(strict=True, reason="run_ingest takes the writer lock per step, not for the whole run: a second "
-                   "run loads and publishes while the first is between steps (pipeline.run_ingest: hold wh.lock())")
 def test_a_second_run_fails_clearly_while_the_first_holds_the_warehouse(tmp_path: Path) -> None:
     box = make_sandbox(tmp_path / "box")
     warehouse = tmp_path / "warehouse" / "atop.duckdb"
@@ -120,7 +118,6 @@ def test_a_second_run_fails_clearly_while_the_first_holds_the_warehouse(tmp_path
     validate_published(warehouse)
 
 
-@pytest.mark.xfail(strict=True, reason="see test_a_second_run_fails_clearly_while_the_first_holds_the_warehouse")
 def test_a_second_run_waits_for_the_first_to_publish(tmp_path: Path) -> None:
     box = make_sandbox(tmp_path / "box")
     warehouse = tmp_path / "warehouse" / "atop.duckdb"
