@@ -52,6 +52,24 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> HostileRun:
     return HostileRun(tmp_path_factory.mktemp("hostile"))
 
 
+def test_the_run_finishes_and_publishes(hostile_run: HostileRun) -> None:
+    assert hostile_run.result.returncode == 0, hostile_run.result.stderr[-4000:]
+    summary = json.loads(hostile_run.result.stdout.strip().splitlines()[-1])
+    assert summary["ok"] and Path(summary["published_path"]) == hostile_run.warehouse
+
+
+@pytest.mark.xfail(strict=True, reason="pipeline.load_inputs counts a file twice when read_sheet refuses it (it is "
+                   "both a RawInput and a stage-'read' SheetError): 27 files read reported for 22")
+def test_the_summary_counts_each_file_once(hostile_run: HostileRun) -> None:
+    summary = json.loads(hostile_run.result.stdout.strip().splitlines()[-1])
+    assert summary["files_read"] == len(hostile_run.cases)
+
+
+def test_the_published_warehouse_passes_every_schema(hostile_run: HostileRun) -> None:
+    counts = validate_published(hostile_run.warehouse)
+    assert counts["codesheets"] > 0 and counts["ingest_errors"] > 0
+
+
 def test_every_input_ends_as_its_case_expects(hostile_run: HostileRun) -> None:
     wrong = [_explain(hostile_run, c) for c in hostile_run.cases if not c.known_gap and not _meets(hostile_run, c)]
     assert not wrong, "\n".join(wrong)

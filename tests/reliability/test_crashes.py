@@ -9,7 +9,6 @@ publish (verified temp copy written, published file not yet replaced).
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
