@@ -215,22 +215,33 @@ def readers(work: Path) -> dict:
             con.close()
 
     states = [current()]
-    stop, out, ready = work / "stop", work / "reader.json", work / "ready"
-    reader = subprocess.Popen([sys.executable, str(REPO / "tests" / "reliability" / "reader.py"), str(warehouse),
-                               str(stop), str(out), str(ready)], env=box.env(), cwd=box.cwd, start_new_session=True)
-    harness.wait_for_file(ready, reader)  # type: ignore[arg-type]
+    stop = work / "stop"
+    readers = {}
+    for mode in ("held", "fresh"):
+        ready = work / f"ready-{mode}"
+        readers[mode] = subprocess.Popen(
+            [sys.executable, str(REPO / "tests" / "reliability" / "reader.py"), mode, str(warehouse), str(stop),
+             str(work / f"reader-{mode}.json"), str(ready)],
+            env=box.env(), cwd=box.cwd, start_new_session=True, text=True)
+        harness.wait_for_file(ready, readers[mode])
     exits = []
     for batch in batches[1:]:
         exits.append(harness.run_entry(box, "core", batch, warehouse).returncode)
         states.append(current())
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and states[-1] not in json.loads((work / "reader-fresh.json").read_text())["seen"]:
+        time.sleep(0.05)
     stop.write_text("stop")
-    reader.wait(timeout=60)
-    seen = json.loads(out.read_text())
+    for process in readers.values():
+        process.wait(timeout=60)
+    seen = {m: json.loads((work / f"reader-{m}.json").read_text()) for m in readers}
     return {
-        "runs_during_reads": len(exits), "run_exit_statuses": exits, "reader_rounds": seen["rounds"],
-        "held_connection_states": len(seen["held"]), "fresh_connection_states": len(seen["fresh"]),
-        "half_states_seen": sum(1 for s in seen["fresh"] + seen["held"] if s not in states),
-        "reader_errors": len(seen["errors"]),
+        "runs_during_reads": len(exits), "run_exit_statuses": exits,
+        "reader_rounds": {m: seen[m]["rounds"] for m in seen},
+        "held_connection_states": len(seen["held"]["seen"]), "fresh_connection_states": len(seen["fresh"]["seen"]),
+        "half_states_seen": sum(1 for m in seen for s in seen[m]["seen"] if s not in states),
+        "held_connection_saw_only_its_state": seen["held"]["seen"] == [states[0]],
+        "reader_errors": sum(len(seen[m]["errors"]) for m in seen),
     }
 
 
@@ -268,7 +279,9 @@ def main(argv: list[str] | None = None) -> int:
           f"survived {n['urls_with_expected_outcome']}/{n['faults_injected']['urls']}, last good kept "
           f"{n['last_good_snapshot_kept']}, {n['elapsed_s']} s (bound {n['stated_bound_s']} s)")
     print(f"crashes injected {c['crashes_injected']}, recovered {c['crashes_recovered']}")
-    print(f"readers: {figures['readers']['reader_rounds']} rounds, half states seen {figures['readers']['half_states_seen']}")
+    r = figures["readers"]
+    print(f"readers: {r['reader_rounds']} rounds, states seen held/fresh {r['held_connection_states']}/"
+          f"{r['fresh_connection_states']}, half states {r['half_states_seen']}, errors {r['reader_errors']}")
     print(f"data lost: {figures['data_lost']} (must be 0); written to {args.out}")
     return 0 if figures["data_lost"] == 0 else 1
 

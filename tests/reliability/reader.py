@@ -1,16 +1,20 @@
 """An analyst's process for the concurrency tests: read the published warehouse in a loop until told to stop.
 
-    python tests/reliability/reader.py PUBLISHED STOP_FILE OUT_JSON READY_FILE
+    python tests/reliability/reader.py held|fresh PUBLISHED STOP_FILE OUT_JSON READY_FILE
 
-Holds one read-only connection for the whole time (the analyst who opened the file before the run)
-and also opens a fresh read-only connection every round (the analyst who connects during the run).
-Each round reads a state signature in one transaction; every distinct signature and every error is
-written to OUT_JSON at the end.
+``held``: one read-only connection opened at the start and kept (the analyst who opened the file
+before the run). ``fresh``: a new read-only connection every round (the analyst who connects during
+the run). They must be separate processes: DuckDB shares one database instance per file within a
+process, so a fresh connection beside a held one would see the held one's (old) file.
+
+Each round reads a state signature in one query; OUT_JSON is rewritten (atomically) whenever a new
+signature or an error is seen, and at the end.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,38 +35,45 @@ def signature(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [int(v) for v in con.execute(SIGNATURE_SQL).fetchone()]
 
 
-def main(published: str, stop_file: str, out_json: str, ready_file: str) -> int:
-    """Loop until the stop file appears; write what was seen."""
-    held = duckdb.connect(published, read_only=True)
-    held_seen: list[list[int]] = []
-    fresh_seen: list[list[int]] = []
+def _write(out_json: str, payload: dict) -> None:
+    tmp = f"{out_json}.{os.getpid()}.tmp"
+    Path(tmp).write_text(json.dumps(payload), encoding="utf-8")
+    os.replace(tmp, out_json)
+
+
+def main(mode: str, published: str, stop_file: str, out_json: str, ready_file: str) -> int:
+    """Loop until the stop file appears; record every distinct state seen and every error."""
+    held = duckdb.connect(published, read_only=True) if mode == "held" else None
+    seen: list[list[int]] = []
     errors: list[str] = []
     rounds = 0
     Path(ready_file).write_text("ready", encoding="utf-8")
     while not Path(stop_file).exists():
         rounds += 1
+        changed = False
         try:
-            sig = signature(held)
-            if sig not in held_seen:
-                held_seen.append(sig)
+            if held is not None:
+                sig = signature(held)
+            else:
+                con = duckdb.connect(published, read_only=True)
+                try:
+                    sig = signature(con)
+                finally:
+                    con.close()
+            if sig not in seen:
+                seen.append(sig)
+                changed = True
         except Exception as exc:  # noqa: BLE001 - every failure is a finding, recorded
-            errors.append(f"held: {type(exc).__name__}: {exc}")
-        try:
-            con = duckdb.connect(published, read_only=True)
-            try:
-                sig = signature(con)
-            finally:
-                con.close()
-            if sig not in fresh_seen:
-                fresh_seen.append(sig)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(f"fresh: {type(exc).__name__}: {exc}")
+            errors.append(f"{type(exc).__name__}: {exc}")
+            changed = len(errors) <= 50
+        if changed:
+            _write(out_json, {"rounds": rounds, "seen": seen, "errors": errors[:50]})
         time.sleep(0.01)
-    held.close()
-    Path(out_json).write_text(json.dumps({"rounds": rounds, "held": held_seen, "fresh": fresh_seen,
-                                          "errors": errors[:50]}), encoding="utf-8")
+    if held is not None:
+        held.close()
+    _write(out_json, {"rounds": rounds, "seen": seen, "errors": errors[:50]})
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:5]))
+    sys.exit(main(*sys.argv[1:6]))

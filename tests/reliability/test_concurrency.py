@@ -66,27 +66,50 @@ def test_readers_during_two_runs_see_only_complete_published_states(tmp_path: Pa
     assert first.returncode == 0, first.stderr[-3000:]
     states = [_signature(warehouse)]
 
-    stop, out, ready = tmp_path / "stop", tmp_path / "reader.json", tmp_path / "ready"
-    reader = subprocess.Popen([sys.executable, str(READER), str(warehouse), str(stop), str(out), str(ready)],
-                              cwd=box.cwd, env=box.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, start_new_session=True)
+    stop = tmp_path / "stop"
+    readers = {mode: _start_reader(box, mode, warehouse, stop, tmp_path) for mode in ("held", "fresh")}
     try:
-        wait_for_file(ready, reader, timeout=60)
         for batch in batches[1:]:
             result = run_entry(box, "core", batch, warehouse)
             assert result.returncode == 0, result.stderr[-3000:]
             states.append(_signature(warehouse))
+        # The reconnecting reader must get to the final state before it is stopped.
+        _wait_until(lambda: states[-1] in _seen(tmp_path, "fresh")["seen"], timeout=60)
         stop.write_text("stop")
-        reader.wait(timeout=60)
+        for process in readers.values():
+            process.wait(timeout=60)
     finally:
-        if reader.poll() is None:
-            kill_group(reader)
-    seen = json.loads(out.read_text())
-    assert seen["errors"] == []
-    assert seen["held"] == [states[0]], "a connection held open must keep seeing the state it opened"
-    assert seen["fresh"] and all(s in states for s in seen["fresh"]), (seen["fresh"], states)
+        for process in readers.values():
+            if process.poll() is None:
+                kill_group(process)
+    held, fresh = _seen(tmp_path, "held"), _seen(tmp_path, "fresh")
+    assert held["errors"] == [] and fresh["errors"] == []
+    assert held["seen"] == [states[0]], "a connection held open must keep seeing the state it opened"
+    assert all(s in states for s in fresh["seen"]), (fresh["seen"], states)
     assert len({tuple(s) for s in states}) == 3  # the runs did change the published state
     validate_published(warehouse)
+
+
+def _start_reader(box: Sandbox, mode: str, warehouse: Path, stop: Path, folder: Path) -> subprocess.Popen[str]:
+    ready = folder / f"ready-{mode}"
+    process = subprocess.Popen([sys.executable, str(READER), mode, str(warehouse), str(stop),
+                                str(folder / f"reader-{mode}.json"), str(ready)],
+                               cwd=box.cwd, env=box.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    wait_for_file(ready, process, timeout=60)
+    return process
+
+
+def _seen(folder: Path, mode: str) -> dict:
+    path = folder / f"reader-{mode}.json"
+    return json.loads(path.read_text()) if path.exists() else {"rounds": 0, "seen": [], "errors": []}
+
+
+def _wait_until(condition, *, timeout: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
 
 
 def _paused_run(box: Sandbox, sheets: Path, warehouse: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
