@@ -192,6 +192,41 @@ def test_a_file_url_cited_by_a_sheet_is_refused_and_recorded(tmp_path: Path) -> 
 # Paths: nothing named by input content escapes its folder.
 
 
+#: Identifiers that hold text from input (sheets, pages, URLs) when they appear in a path expression.
+_DATA_NAMES = {"source_file", "url", "final_url", "title", "answer_text", "quote", "text", "location", "name",
+               "filename", "member", "label", "article"}
+
+#: (file, expression) -> why joining that name into a path is confined. Reviewed by hand.
+REVIEWED_PATH_JOINS: dict[tuple[str, str], str] = {
+    ("sources/fetch.py", "root / name"): "name = safe_file_name(...) ([A-Za-z0-9._-] only), then is_relative_to(root)",
+    ("warehouse/reference.py", "directory / name"): "name from the constant list of reference files",
+    ("commands_ingest.py", "Path.cwd() / name"): "name from the constant INSTANCE_FILES",
+}
+
+
+def test_paths_are_never_built_from_input_text_outside_reviewed_confined_sites() -> None:
+    unreviewed = []
+    for path in _package_files():
+        rel = str(path.relative_to(PACKAGE))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                target = node.right
+                if isinstance(target, ast.Call) and ast.unparse(target.func) in {"max", "len", "float", "int"}:
+                    continue  # arithmetic, not a path
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) in {"Path", "open", "os.open", "pathlib.Path"}:
+                target = node.args[0] if node.args else None
+            else:
+                continue
+            if target is None:
+                continue
+            names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            names |= {n.attr for n in ast.walk(target) if isinstance(n, ast.Attribute)}
+            expression = ast.unparse(node)
+            if names & _DATA_NAMES and (rel, expression) not in REVIEWED_PATH_JOINS:
+                unreviewed.append(f"{rel}:{node.lineno} {expression}")
+    assert not unreviewed, "path built from input-derived names; confine it and add it to the review list:\n" + "\n".join(unreviewed)
+
+
 @pytest.mark.parametrize("path", [
     "/..%2F..%2F..%2Fetc%2Fpasswd",
     "/a/..%5C..%5Cevil.txt",
