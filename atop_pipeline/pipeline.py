@@ -424,7 +424,8 @@ def load_inputs(
     from atop_pipeline.warehouse.load import load_batch
 
     batch = parse_inputs(items, cutoff=cutoff)
-    outcome = SheetLoad(files_read=len(batch.inputs) + sum(1 for e in batch.errors if e.stage == "read"))
+    # Each file once: a file read_sheet refuses is both a RawInput (its bytes are kept) and an error.
+    outcome = SheetLoad(files_read=len({i.source_file for i in batch.inputs} | {e.source_file for e in batch.errors}))
     outcome.sheets_parsed = len(batch.sheets)
     if not batch.inputs and not batch.errors:
         return outcome

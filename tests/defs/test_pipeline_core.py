@@ -11,7 +11,7 @@ import pytest
 
 from atop_pipeline import pipeline
 from atop_pipeline.codesheets.model import SheetError
-from atop_pipeline.codesheets.reading import RawInput
+from atop_pipeline.codesheets.reading import RawInput, iter_inputs
 
 
 def _scanned(name: str, data: bytes, key: str) -> pipeline.ScannedInput:
@@ -87,3 +87,10 @@ def test_run_ingest_does_not_publish_when_a_blocking_check_fails(sheets_dir, tmp
 def test_a_local_sheet_source_is_used_as_is(tmp_path):
     assert pipeline.resolve_sheets(tmp_path) == Path(tmp_path)
     assert pipeline.is_url("https://example.org/sheets.zip") and not pipeline.is_url(tmp_path)
+
+
+def test_a_file_the_reader_refuses_is_counted_once(tmp_path):
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (tmp_path / "notes.txt").write_bytes(b"no sheet here\n")
+    load = pipeline.load_inputs(pipeline.open_warehouse(tmp_path / "wh" / "atop.duckdb"), list(iter_inputs(tmp_path)))
+    assert load.files_read == 2 and load.errors == 2
