@@ -58,8 +58,6 @@ def test_the_run_finishes_and_publishes(hostile_run: HostileRun) -> None:
     assert summary["ok"] and Path(summary["published_path"]) == hostile_run.warehouse
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline.load_inputs counts a file twice when read_sheet refuses it (it is "
-                   "both a RawInput and a stage-'read' SheetError): 27 files read reported for 22")
 def test_the_summary_counts_each_file_once(hostile_run: HostileRun) -> None:
     summary = json.loads(hostile_run.result.stdout.strip().splitlines()[-1])
     assert summary["files_read"] == len(hostile_run.cases)
