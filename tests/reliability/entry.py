@@ -7,10 +7,12 @@ optionally stopping at a named point so the test can SIGKILL it there.
 Crash points: ``working-copy`` (the working copy is being created from the published file),
 ``parse`` (after the second sheet is parsed, before the load transaction opens),
 ``load`` (inside the load transaction, rows written, not committed: the warehouse's own hook),
+``status`` (between the fetch and status steps, no lock held by the step),
 ``fetch`` (after load and checks, while sources are being recorded), ``publish`` (the verified temp
 copy is written, the published file not yet replaced: the warehouse's own hook). The warehouse's hook
-is `ATOP_TEST_CRASH_AT`; ``parse`` and ``fetch`` are added here by wrapping core functions, so no
-product code carries them. At the point, the process writes the marker file and sleeps until killed.
+is `ATOP_TEST_CRASH_AT`; the other points are added here by wrapping core functions, so no product
+code carries them. The Dagster job runs its steps in this process (in_process executor), so the
+wrapped points and the event log apply to it too. At the point, the process writes the marker file and sleeps until killed.
 
 With ``--release FILE`` the process pauses at the point instead (until FILE exists), which the
 concurrency tests use to hold one run mid-job while another starts. ATOP_TEST_EVENTS names a file
@@ -119,6 +121,17 @@ def _install_hooks(point: str | None) -> None:
             _stop_here("working-copy")
 
         db._copy_synced = copy_then_stop
+    elif point == "status":
+        # Between steps, holding no lock: after load, checks and fetch, before the status step.
+        from atop_pipeline import pipeline
+
+        original_assess = pipeline.assess_status
+
+        def stop_then_assess(*args, **kwargs):  # type: ignore[no-untyped-def]
+            _stop_here("status")
+            return original_assess(*args, **kwargs)
+
+        pipeline.assess_status = stop_then_assess
     elif point == "fetch":
         from atop_pipeline.sources import documents
 

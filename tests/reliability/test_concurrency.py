@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from tests.reliability.conftest import (
+    REPO,
     Sandbox,
     kill_group,
     make_sandbox,
@@ -112,10 +113,12 @@ def _wait_until(condition, *, timeout: float) -> None:  # type: ignore[no-untype
         time.sleep(0.05)
 
 
-def _paused_run(box: Sandbox, sheets: Path, warehouse: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], Path]:
+def _paused_run(box: Sandbox, sheets: Path, warehouse: Path, tmp_path: Path, *, mode: str = "core",
+                point: str = "fetch", dagster_home: Path | None = None) -> tuple[subprocess.Popen[str], Path]:
     """Start a run that stops after loading (before publishing) until the returned release file exists."""
     marker, release = tmp_path / "paused", tmp_path / "release"
-    process = start_entry(box, "core", sheets, warehouse, crash_at="fetch", marker=marker, release=release)
+    process = start_entry(box, mode, sheets, warehouse, crash_at=point, marker=marker, release=release,
+                          dagster_home=dagster_home)
     wait_for_file(marker, process)
     return process, release
 
@@ -141,13 +144,20 @@ def test_a_second_run_fails_clearly_while_the_first_holds_the_warehouse(tmp_path
     validate_published(warehouse)
 
 
-def test_a_second_run_waits_for_the_first_to_publish(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["core", pytest.param("dagster", marks=pytest.mark.xfail(
+    strict=True, reason="`atop-pipeline ingest` runs dg.execute_job directly, so the run queue's one-writer tag "
+    "limit (dagster.yaml) never applies: a second CLI run loads between the first run's checks and its publish "
+    "(commands_ingest.py / defs/runs.py: hold a run-level lock for the whole execute_job)"))])
+def test_a_second_run_waits_for_the_first_to_publish(tmp_path: Path, mode: str) -> None:
     box = make_sandbox(tmp_path / "box")
     warehouse = tmp_path / "warehouse" / "atop.duckdb"
+    home = _dagster_home(tmp_path / "dagster_home") if mode == "dagster" else None
+    # Paused between steps (after load, checks and fetch; before status and publish), holding no step's lock.
     first, release = _paused_run(box, _batch(tmp_path / "a", ["codesheet_6070.txt", "variant_3180_nato.txt"]),
-                                 warehouse, tmp_path)
+                                 warehouse, tmp_path, mode=mode, point="status", dagster_home=home)
     try:
-        second = start_entry(box, "core", _batch(tmp_path / "b", ["variant_4678_central_america.txt"]), warehouse)
+        second = start_entry(box, mode, _batch(tmp_path / "b", ["variant_4678_central_america.txt"]), warehouse,
+                             dagster_home=home)
 
         def second_events() -> list[str]:
             return [e for p, e in box.event_lines() if p == second.pid]
@@ -173,3 +183,12 @@ def test_a_second_run_waits_for_the_first_to_publish(tmp_path: Path) -> None:
     second_first_lock = events.index((second.pid, "lock-acquired"))
     assert second_first_lock > first_published, events
     validate_published(warehouse)
+
+
+def _dagster_home(path: Path) -> Path:
+    import shutil
+
+    path.mkdir(parents=True)
+    for name in ("dagster.yaml", "workspace.yaml"):
+        shutil.copy(REPO / name, path / name)
+    return path
