@@ -149,3 +149,59 @@ def test_a_second_run_of_the_same_batch_changes_nothing(hostile_run: HostileRun,
     after = table_state(hostile_run.warehouse, ("raw_inputs", "codesheets", "answers", "alliances", "members",
                                                 "ingest_errors"))
     assert after == before
+
+
+class DagsterRun:
+    """The same hostile batch through `atop-pipeline ingest` (Dagster), in its own sandbox and warehouse."""
+
+    def __init__(self, hostile_run: HostileRun, root: Path) -> None:
+        import shutil
+
+        from tests.reliability.conftest import REPO
+
+        self.home = root / "dagster_home"
+        self.home.mkdir()
+        for name in ("dagster.yaml", "workspace.yaml"):
+            shutil.copy(REPO / name, self.home / name)
+        self.box = make_sandbox(root / "box")
+        self.warehouse = root / "warehouse" / "atop.duckdb"
+        before = snapshot_tree(hostile_run.sheets)
+        self.result = run_entry(self.box, "dagster", hostile_run.sheets, self.warehouse, dagster_home=self.home)
+        self.sheets_unchanged = snapshot_tree(hostile_run.sheets) == before
+        # cwd is DAGSTER_HOME: the instance's storage and the reports folder live there by design.
+        self.strays = [p for p in self.box.stray_files() if not p.startswith(str(self.box.cwd))]
+
+
+@pytest.fixture(scope="module")
+def dagster_run(hostile_run: HostileRun, tmp_path_factory: pytest.TempPathFactory) -> DagsterRun:
+    """One Dagster ingest of the hostile corpus."""
+    return DagsterRun(hostile_run, tmp_path_factory.mktemp("hostile-dagster"))
+
+
+def _outcomes(path: Path) -> tuple[set, set]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        errors = set(con.execute("SELECT DISTINCT source_file, stage, error FROM ingest_errors").fetchall())
+        loaded = set(con.execute("SELECT source_file, atopid FROM codesheets WHERE is_current").fetchall())
+        return errors, loaded
+    finally:
+        con.close()
+
+
+def test_the_dagster_ingest_of_the_same_batch_records_the_same_outcomes(hostile_run: HostileRun,
+                                                                         dagster_run: DagsterRun) -> None:
+    assert dagster_run.result.returncode == 0, dagster_run.result.stderr[-4000:]
+    assert dagster_run.sheets_unchanged
+    assert _outcomes(dagster_run.warehouse) == _outcomes(hostile_run.warehouse)
+    # Only matplotlib's cache/config folders (pinned below as a known gap) may appear in HOME.
+    home = str(dagster_run.box.home)
+    assert [p for p in dagster_run.strays
+            if "matplotlib" not in p and p not in (f"{home}/.cache", f"{home}/.config")] == []
+
+
+@pytest.mark.xfail(strict=True, reason="the Dagster status_report step renders plots with matplotlib, which writes "
+                   "its font cache under $HOME/.cache/matplotlib (XDG_CACHE_HOME): outside the configured folders "
+                   "(analyst/report.py: point MPLCONFIGDIR at a folder of the project, e.g. beside the reports)")
+def test_the_dagster_ingest_writes_nothing_in_home_or_tmp(dagster_run: DagsterRun) -> None:
+    assert dagster_run.result.returncode == 0
+    assert dagster_run.strays == []
