@@ -1,7 +1,7 @@
 """Benchmarks for atop-pipeline at the scale of every published alliance (789 sheets) and ten times that.
 
     python benchmarks/run.py            # full run (~15-25 min on 2 cores), writes benchmarks/results.json
-    python benchmarks/run.py --quick    # 100 sheets and x3, about a minute or two
+    python benchmarks/run.py --quick    # 100 sheets, x3, a few minutes
 
 Measures, in one run and side by side: parse throughput on one core against the floor of merely
 reading the same files; round-trip agreement of the parsed corpus with published ATOP 5.1; the full
@@ -348,7 +348,20 @@ def dagster_breakdown(home: Path, launched_at: float) -> dict[str, Any]:
     }
 
 
-def _ingest_record(measured: Measured, home: Path | None = None) -> dict[str, Any]:
+def quarantine_reasons(warehouse: Path) -> dict[str, int]:
+    """Quarantined or failed files of a published warehouse, counted by error name."""
+    import duckdb
+
+    if not warehouse.exists():
+        return {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT error, count(DISTINCT source_file) FROM ingest_errors GROUP BY error ORDER BY 2 DESC"
+        ).fetchall()
+    return {str(error): int(n) for error, n in rows}
+
+
+def _ingest_record(measured: Measured, home: Path | None = None, warehouse: Path | None = None) -> dict[str, Any]:
     record: dict[str, Any] = {
         "wall_s": measured.wall_s,
         "cpu_s": measured.cpu_s,
@@ -357,6 +370,11 @@ def _ingest_record(measured: Measured, home: Path | None = None) -> dict[str, An
         "max_process_rss_mb": measured.max_process_rss_mb,
         "summary": [line for line in measured.stdout.splitlines() if line.strip()][-12:],
     }
+    if warehouse is not None:
+        try:
+            record["quarantined_by_error"] = quarantine_reasons(warehouse)
+        except Exception as exc:  # noqa: BLE001 - diagnostic only
+            record["quarantined_by_error"] = {"error": f"{type(exc).__name__}: {exc}"}
     if home is not None:
         try:
             breakdown = dagster_breakdown(home, measured.started_at)
@@ -513,7 +531,9 @@ def environment() -> dict[str, Any]:
     }
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, key: str = "") -> str:
+    if key == "roundtrip_agreement" and isinstance(value, float):
+        return f"{value:.5f}"  # 0.99995 must not print as 1.000
     if isinstance(value, float):
         return f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
     return str(value)
@@ -541,7 +561,7 @@ def table(results: dict[str, Any]) -> str:
     """The printed table: metric, value, target, verdict."""
     checks = verdicts(results)
     cpu_of = {f"{name}_wall_s": name for name in ("plain_loop_789", "ingest_789", "noop_rerun", "changed_1pct_rerun",
-                                                  "plain_loop_7890", "ingest_7890")}
+                                                  "plain_loop_7890", "ingest_7890", "ingest_distinct")}
     cpu_of_values = {k: results[v]["cpu_s"] for k, v in cpu_of.items() if isinstance(results.get(v), dict)}
     cpu_of_values["parse_sheets_per_s"] = results.get("parse_cpu_s")
     rows = [("metric", "value", "CPU s", "target", "")]
@@ -563,7 +583,9 @@ def table(results: dict[str, Any]) -> str:
         ("ingest_7890_wall_s", f"Dagster ingest, {results.get('scale_sheets')} sheets, s"),
         ("scale_ratio", f"x{results.get('scale_copies')} / x1 wall (Dagster)"),
         ("plain_scale_ratio", f"x{results.get('scale_copies')} / x1 wall (plain loop)"),
-        ("peak_rss_mb", f"peak RSS, x{results.get('scale_copies')} Dagster run, MB"),
+        ("ingest_distinct_wall_s", f"Dagster ingest, {results.get('distinct_sheets')} distinct alliances, s"),
+        ("distinct_scale_ratio_per_sheet", "  per sheet, relative to x1 (1.0 = linear)"),
+        ("peak_rss_mb", "peak RSS, scale Dagster runs, MB"),
         ("recheck_304_wall_s", f"re-check {results.get('recheck_urls')} sources (304), s"),
     ]
     for key, label in order:
@@ -576,7 +598,7 @@ def table(results: dict[str, Any]) -> str:
                 bound = results.get("scale_factor", bound)
             target = f"{'>=' if kind == 'min' else '<'} {_fmt(bound)}"
         cpu = cpu_of_values.get(key)
-        rows.append((label, _fmt(results[key]), "" if cpu is None else _fmt(cpu), target, checks.get(key, "")))
+        rows.append((label, _fmt(results[key], key), "" if cpu is None else _fmt(cpu), target, checks.get(key, "")))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     lines = ["  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(r)) for r in rows]
     lines.insert(1, "-" * len(lines[0]))
@@ -598,20 +620,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                "loopback 127.0.0.1 server answering 304 (re-check)", "environment": environment()}
     results["command"] = "python benchmarks/run.py" + (" --quick" if args.quick else "")
 
-    # The scale corpus needs distinct ATOP IDs: same-ID copies are versions that the warehouse
-    # quarantines when two arrive in one batch ("one current version per alliance").
-    copies = copies_that_fit(args.limit, args.copies)
-    _log(f"corpora (limit={args.limit}, copies={copies} of {args.copies} asked, distinct IDs, seed={args.seed})")
+    # Two scale corpora. xN (default x10, 7890 files): every alliance N times as re-extracted versions
+    # (same ATOP ID) -- the warehouse quarantines them all ("one current version per alliance" in a
+    # batch), so it measures reading, parsing, validation and Dagster at 10x but not loading 10x rows.
+    # xD: copies under distinct unpublished ATOP IDs, as many as the ID bands hold (x3 for the full
+    # set: band 3000-3999 has 256 alliances and 744 free IDs), which all load.
+    distinct = copies_that_fit(args.limit, args.copies)
+    _log(f"corpora (limit={args.limit}, x{args.copies} versions, x{distinct} distinct IDs, seed={args.seed})")
     corpus, gen1 = ensure_corpus(work, limit=args.limit, copies=1, seed=args.seed)
-    scale, gen10 = ensure_corpus(work, limit=args.limit, copies=copies, seed=args.seed, distinct=True)
+    scale, gen10 = ensure_corpus(work, limit=args.limit, copies=args.copies, seed=args.seed)
+    dscale, gen_d = ensure_corpus(work, limit=args.limit, copies=distinct, seed=args.seed, distinct=True)
     results.update(corpus_sheets=len(sheet_files(corpus)), scale_sheets=len(sheet_files(scale)),
-                   scale_copies=copies, scale_copies_requested=args.copies, corpus_generate_s=gen1,
-                   scale_generate_s=gen10,
-                   scale_corpus_kind=f"x{copies}: every alliance {copies} times, copies k>0 under unpublished "
-                   "ATOP IDs of the same band (synth --distinct-ids)")
-    if copies < args.copies:
-        results["scale_note"] = (f"synth --distinct-ids fits at most {copies} copies (ATOP ID band 1000-1999 has "
-                                 f"too few free IDs for {args.copies}); scale_ratio is judged against x{copies}")
+                   scale_copies=args.copies, distinct_sheets=len(sheet_files(dscale)), distinct_copies=distinct,
+                   corpus_generate_s=gen1, scale_generate_s=gen10, distinct_generate_s=gen_d,
+                   scale_corpus_kind=f"x{args.copies}: every alliance {args.copies} times as re-extracted versions "
+                   "(same ATOP ID; synth --copies); the warehouse quarantines same-ID sheets of one batch",
+                   distinct_corpus_kind=f"x{distinct}: copies under distinct unpublished ATOP IDs "
+                   f"(synth --copies {distinct} --distinct-ids; the most the ID bands hold)")
 
     _log("parse throughput vs read floor")
     results.update(measure_parse(corpus))
@@ -622,7 +647,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     _log("plain loop (x1)")
     plain = run_plain_loop(corpus, runs / "plain1" / "atop.duckdb", runs)
-    results["plain_loop_789"] = _ingest_record(plain)
+    results["plain_loop_789"] = _ingest_record(plain, warehouse=runs / "plain1" / "atop.duckdb")
     results["plain_loop_789_wall_s"] = plain.wall_s
 
     _log("Dagster ingest (x1)")
@@ -631,7 +656,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     home1 = new_dagster_home(runs, "dagster_home_1")
     warehouse1 = runs / "wh1" / "atop.duckdb"
     ingest = run_dagster_ingest(home1, live, warehouse1)
-    results["ingest_789"] = _ingest_record(ingest, home1)
+    results["ingest_789"] = _ingest_record(ingest, home1, warehouse1)
     results["ingest_789_wall_s"] = ingest.wall_s
     startup = results["ingest_789"].get("dagster", {}).get("before_first_step_s")
     results["dagster_startup_s"] = startup
@@ -661,19 +686,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         results["plain_loop_7890_wall_s"] = plain10.wall_s
         results["plain_scale_ratio"] = plain10.wall_s / plain.wall_s
 
-    _log(f"Dagster ingest (x{args.copies})")
+    _log(f"Dagster ingest (x{args.copies}, versions)")
     home10 = new_dagster_home(runs, "dagster_home_10")
     big = run_dagster_ingest(home10, scale, runs / "wh10" / "atop.duckdb")
-    results["ingest_7890"] = _ingest_record(big, home10)
+    results["ingest_7890"] = _ingest_record(big, home10, runs / "wh10" / "atop.duckdb")
     results["ingest_7890_wall_s"] = big.wall_s
     results["scale_ratio"] = big.wall_s / ingest.wall_s
     results["scale_factor"] = results["scale_sheets"] / results["corpus_sheets"]
     results["scale_ratio_per_sheet"] = results["scale_ratio"] / results["scale_factor"]  # 1.0 = linear
-    results["peak_rss_mb"] = max(big.peak_tree_rss_mb, big.max_process_rss_mb)
+
+    if not args.skip_distinct and distinct > 1:
+        _log(f"Dagster ingest (x{distinct}, distinct ATOP IDs)")
+        home_d = new_dagster_home(runs, "dagster_home_distinct")
+        dist = run_dagster_ingest(home_d, dscale, runs / "whd" / "atop.duckdb")
+        results["ingest_distinct"] = _ingest_record(dist, home_d, runs / "whd" / "atop.duckdb")
+        results["ingest_distinct_wall_s"] = dist.wall_s
+        results["distinct_scale_ratio"] = dist.wall_s / ingest.wall_s
+        results["distinct_scale_ratio_per_sheet"] = results["distinct_scale_ratio"] / (
+            results["distinct_sheets"] / results["corpus_sheets"])
+
+    scale_runs = [results[k] for k in ("ingest_7890", "ingest_distinct") if k in results]
+    results["peak_rss_mb"] = max(max(r["peak_tree_rss_mb"], r["max_process_rss_mb"]) for r in scale_runs)
     results["peak_rss_mb_all_runs"] = max(
         max(r.get("peak_tree_rss_mb", 0), r.get("max_process_rss_mb", 0))
         for r in (results[k] for k in ("plain_loop_789", "ingest_789", "noop_rerun", "changed_1pct_rerun",
-                                       "plain_loop_7890", "ingest_7890") if k in results)
+                                       "plain_loop_7890", "ingest_7890", "ingest_distinct") if k in results)
     )
     results["benchmark_process_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     results["targets"] = verdicts(results)
@@ -692,6 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--work", default=str(DEFAULT_WORK), help="where corpora and runs go (default benchmarks/.work)")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="results file (default benchmarks/results.json)")
     parser.add_argument("--skip-plain-scale", action="store_true", help="skip the plain loop on the xN corpus")
+    parser.add_argument("--skip-distinct", action="store_true", help="skip the Dagster run on the distinct-ID corpus")
     return parser
 
 
@@ -713,7 +751,8 @@ def main(argv: list[str] | None = None) -> int:
           f"Python {results['environment']['python']}, dagster {results['environment']['versions']['dagster']}; "
           f"sources: {results['sources']}")
     print(f"corpus: {results['corpus_sheets']} sheets; scale corpus: {results['scale_sheets']} sheets "
-          f"({results['scale_corpus_kind']})")
+          f"({results['scale_corpus_kind']}); distinct corpus: {results['distinct_sheets']} sheets "
+          f"({results['distinct_corpus_kind']})")
     print(table(results))
     print()
     print(roundtrip_table)

@@ -78,6 +78,8 @@ def test_every_run_saw_the_whole_tiny_corpus(quick_run) -> None:
     assert results["parse_files"] == 3 and results["parse_failures"] == 0
     assert any("files read: 3" in line for line in results["ingest_789"]["summary"])
     assert any("files read: 6" in line for line in results["ingest_7890"]["summary"])
+    assert results["distinct_sheets"] == 6
+    assert any("loaded: 6" in line for line in results["ingest_distinct"]["summary"])
     assert any("unchanged: 3" in line for line in results["noop_rerun"]["summary"])
     assert len(results["changed_files"]) == 1
     assert any("loaded: 1 (unchanged: 2)" in line for line in results["changed_1pct_rerun"]["summary"])
