@@ -939,7 +939,9 @@ def parse_bytes(data: bytes, source_file: str, *, cutoff: dt.date = DEFAULT_CUTO
     return parse_text(read_sheet(data, source_file), cutoff=cutoff)
 
 
-_PEEK_RE = re.compile(rb"ATOP\s*ID\s*[:#]?\s*(\d{4})\b", re.IGNORECASE)
+# Bytes-level: a non-breaking space is \xa0 in single-byte codes and \xc2\xa0 in UTF-8.
+_PEEK_SPACE = rb"(?:\s|\xc2\xa0|\xa0|\xe2\x80\xaf)*"
+_PEEK_RE = re.compile(rb"ATOP" + _PEEK_SPACE + rb"ID" + _PEEK_SPACE + rb"[:#]?" + _PEEK_SPACE + rb"(\d{4})\b", re.IGNORECASE)
 _PEEK_RE_16 = re.compile(r"ATOP\s*ID\s*[:#]?\s*(\d{4})\b", re.IGNORECASE)
 
 

@@ -287,3 +287,12 @@ def test_mangled_sheets_never_crash_the_parser() -> None:
         except NotACodesheetError:
             outcomes["not_a_codesheet"] += 1
     assert outcomes["parsed"] > 100
+
+
+@pytest.mark.parametrize(
+    ("space", "codec"),
+    [("\u00a0", "utf-8"), ("\u202f", "utf-8"), (" \u00a0 ", "utf-8"), ("\u00a0", "cp1252"), (" \u00a0 ", "cp1252")],
+)
+def test_peek_atopid_sees_through_non_breaking_spaces(space: str, codec: str) -> None:
+    data = f"SECTION I\n1. ATOP ID:{space}1015\n2. COW Alliance #: N/A\n".encode(codec)
+    assert peek_atopid(data, "x.txt") == 1015
