@@ -132,3 +132,26 @@ def test_a_kill_while_the_working_copy_is_made_needs_no_repair(baseline: Baselin
     box = make_sandbox(tmp_path / "box")
     _crash(box, "core", baseline.both, warehouse, "working-copy")
     _assert_previous_state_and_recovery(baseline, box, warehouse, "core")
+
+
+def test_a_torn_line_in_the_snapshot_index_loses_nothing_else(tmp_path: Path) -> None:
+    # What a kill -9 in the middle of SnapshotStore.record leaves: half a JSON line at the end.
+    import datetime as dt
+
+    from atop_pipeline.sources.http import FetchOutcome
+    from atop_pipeline.sources.store import SnapshotStore
+
+    def outcome(n: int) -> FetchOutcome:
+        return FetchOutcome(snapshot_id=f"s{n}", url="http://example.org/a", final_url="http://example.org/a",
+                            fetched_at=dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc), outcome="ok",
+                            status_code=200, body=f"page {n}".encode())
+
+    store = SnapshotStore(tmp_path / "store")
+    store.record(outcome(1))
+    with store.index_path.open("ab") as handle:
+        handle.write(b'{"url": "http://example.org/a", "outcome": "ok", "sha2')  # torn by the kill
+    reopened = SnapshotStore(tmp_path / "store")
+    reopened.record(outcome(2))
+    again = SnapshotStore(tmp_path / "store")
+    assert [o.snapshot_id for o in again.history("http://example.org/a")] == ["s1", "s2"]
+    assert again.last_good("http://example.org/a").body == b"page 2"
