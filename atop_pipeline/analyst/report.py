@@ -650,6 +650,9 @@ def render_report(
             snapshot_root = Path(warehouse_path).parent / "snapshots"
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # matplotlib keeps its font cache in its config dir, by default under HOME (~/.cache, ~/.config);
+    # unless the caller chose one, keep it beside the reports so a run writes nothing outside the project.
+    os.environ.setdefault("MPLCONFIGDIR", str((out_dir / ".matplotlib").resolve()))
     con = duckdb.connect(str(warehouse_path), read_only=True)
     try:
         data = gather(con, as_of=as_of, warehouse=str(warehouse_path), snapshot_root=snapshot_root, out_dir=out_dir.resolve())

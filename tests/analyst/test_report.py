@@ -177,3 +177,21 @@ def test_parsed_open_ended_alliance_counts_to_today_only_while_in_force(tmp_path
             con.close()
         assert (min(data.parsed_per_year), max(data.parsed_per_year)) == (2013, last_year), verdict
         assert max(data.published_per_year) == 2018  # ATOP says nothing after its cut-off
+
+
+def test_rendering_writes_nothing_under_home(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    wh = build_hand_warehouse(tmp_path / "atop.duckdb")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MPL", "XDG_"))}
+    env["HOME"] = str(home)
+    code = ("import sys; from pathlib import Path; from atop_pipeline.analyst.report import render_report; "
+            "render_report(Path(sys.argv[1]), Path(sys.argv[2]))")
+    done = subprocess.run([sys.executable, "-c", code, str(wh), str(tmp_path / "reports")], env=env,
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "reports" / "index.html").is_file()
+    assert list(home.rglob("*")) == []  # no ~/.cache/matplotlib, no ~/.config/matplotlib
