@@ -275,7 +275,7 @@ SELECT
     CASE WHEN d.type = 'OBJECT' THEN json_extract_string(d.value, '$.kind') END AS kind,
     CASE
         WHEN d.type = 'VARCHAR' THEN json_extract_string(d.value, '$')
-        WHEN d.type = 'OBJECT' THEN coalesce(json_extract_string(d.value, '$.message'), CAST(d.value AS VARCHAR))
+        WHEN d.type = 'OBJECT' THEN coalesce(json_extract_string(d.value, '$.detail'), json_extract_string(d.value, '$.message'), CAST(d.value AS VARCHAR))
         ELSE CAST(d.value AS VARCHAR)
     END AS disagreement,
     CAST(d.value AS VARCHAR) AS disagreement_json
