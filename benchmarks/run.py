@@ -268,6 +268,7 @@ def measure_roundtrip(corpus: Path) -> dict[str, Any]:
         "roundtrip_files": report.files,
         "roundtrip_parse_failures": len(report.errors),
         "roundtrip_mismatches": len(report.mismatches),
+        "roundtrip_comparisons": sum(report.total.values()),
         "roundtrip_per_variable": {v: round(report.agreement(v), 6) for v in report.total},
         "roundtrip_mismatch_sample": [dataclasses.asdict(m) for m in report.mismatches[:20]],
         "roundtrip_wall_s": time.perf_counter() - t0,
