@@ -70,6 +70,74 @@ class ResettingServer:
         self._sock.close()
 
 
+class TricklingServer:
+    """Answers every request with 200 and a large Content-Length, then sends one byte every `interval_s`.
+
+    Each byte arrives well within any read timeout, so only a per-URL deadline can end the fetch
+    (a slow-loris server). robots.txt gets a plain 404.
+    """
+
+    def __init__(self, host: str, *, interval_s: float = 0.2) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, 0))
+        self._sock.listen(64)
+        self._sock.settimeout(0.1)
+        self._stop = threading.Event()
+        self._interval = interval_s
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self.bytes_sent = 0
+
+    @property
+    def port(self) -> int:
+        return int(self._sock.getsockname()[1])
+
+    def url(self, path: str) -> str:
+        """The absolute URL of `path` on this server."""
+        host = self._sock.getsockname()[0]
+        return f"http://{host}:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except (socket.timeout, OSError):
+                continue
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        conn.settimeout(5.0)
+        try:
+            while not self._stop.is_set():
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return
+                    request += chunk
+                if b"/robots.txt" in request.split(b"\r\n", 1)[0]:
+                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                    continue
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000000\r\n\r\n")
+                while not self._stop.wait(self._interval):
+                    conn.sendall(b"x")
+                    self.bytes_sent += 1
+                return
+        except OSError:
+            return
+        finally:
+            conn.close()
+
+    def __enter__(self) -> TricklingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+
 def _closed_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
