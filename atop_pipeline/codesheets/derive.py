@@ -65,7 +65,7 @@ def _begin_date(members: list[Member]) -> PartialDate | None:
 _SUCCESSORS: dict[int, frozenset[int]] = {315: frozenset({316, 317})}
 
 
-def _max_concurrent(members: list[Member], cutoff: dt.date) -> int:
+def max_concurrent_members(members: list[Member], cutoff: dt.date) -> int:
     """Most distinct members in the alliance at once in its last phase (for BILAT).
 
     The alliance-level file codes BILAT for the last phase (checked against every multi-phase
@@ -201,7 +201,7 @@ def derive_atop(sheet: Codesheet, *, cutoff: dt.date) -> tuple[Row, list[Row]]:
 
     bilat = None
     if members:
-        bilat = 1 if _max_concurrent(members, cutoff) <= 2 else 0
+        bilat = 1 if max_concurrent_members(members, cutoff) <= 2 else 0
 
     begyr, begmo, begday = _ymd(begin)
     row: Row = {

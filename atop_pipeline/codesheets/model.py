@@ -170,6 +170,7 @@ class Codesheet:
     atop: dict[str, int | None] = field(default_factory=dict)  # alliance-level ATOP variables
     atop_members: list[dict[str, int | None]] = field(default_factory=list)  # member-level rows
     parser_version: str = ""
+    cutoff: dt.date | None = None  # the date `ineffect` and the zero end dates were measured against
 
     @property
     def urls(self) -> list[str]:

@@ -928,6 +928,7 @@ def parse_text(sheet_text: SheetText, *, cutoff: dt.date = DEFAULT_CUTOFF) -> Co
         parser_version=PARSER_VERSION,
     )
     _fill_fields(sheet)
+    sheet.cutoff = cutoff
     sheet.atop, sheet.atop_members = derive_atop(sheet, cutoff=cutoff)
     return sheet
 

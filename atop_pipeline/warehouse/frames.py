@@ -8,6 +8,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
+from atop_pipeline.codesheets import derive
 from atop_pipeline.codesheets.model import Codesheet
 from atop_pipeline.warehouse.columns import ALLIANCE_COLUMNS, MEMBER_COLUMNS
 
@@ -120,6 +121,10 @@ def sheet_frames(
     return {t: _frame(records[t], _COLUMNS[t]) for t in SHEET_TABLES}
 
 
+#: ATOP measures INEFFECT (and so membership at the end) against 2018-12-31.
+DEFAULT_CUTOFF = dt.date(2018, 12, 31)
+
+
 def _frame(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pd.DataFrame:
     """A DataFrame with exactly `columns`, None for anything a row lacks, RangeIndex."""
     return pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=list(columns), dtype=object)
@@ -130,8 +135,18 @@ def _alliance_row(sheet: Codesheet, member_rows: list[dict[str, object]]) -> dic
     row["atopid"] = sheet.atopid  # Q1 is authoritative for the key
     row["sha256"] = sheet.sha256
     row["member_count"] = len({m.ccode for m in sheet.members}) or len({r["member"] for r in member_rows})
-    row["max_concurrent_members"] = max_concurrent_members(member_rows) if member_rows else None
+    if sheet.members and all(m.entry is not None for m in sheet.members):
+        # The same count the parser's BILAT came from (phases inferred from re-signatures), so the
+        # bilat check tests the sheet's consistency, not a second, stricter reading of it.
+        row["max_concurrent_members"] = derive.max_concurrent_members(sheet.members, _cutoff(sheet))
+    else:
+        row["max_concurrent_members"] = max_concurrent_members(member_rows) if member_rows else None
     return row
+
+
+def _cutoff(sheet: Codesheet) -> dt.date:
+    """The cut-off the sheet's ATOP variables were derived against (ATOP: 2018-12-31)."""
+    return sheet.cutoff or DEFAULT_CUTOFF
 
 
 def _member_rows(sheet: Codesheet) -> list[dict[str, object]]:

@@ -108,7 +108,7 @@ def make_sheet(
                    flag="no", line_start=n, line_end=n)
             for n in range(1, answers + 1)
         ],
-        members=[Member(ccode=c, name=name, entry=signed, exit=None) for c, name in members],
+        members=[_member(c, name, member_rows, signed) for c, name in members],
         signature_dates=[signed],
         provisions=[Provision(question=10, article="Section 30", quote="This Agreement is concluded for a period of 5 years.")],
         references=[AllianceReference(question=48, atopid=r, context=f"see ATOP # {r}") for r in references],
@@ -119,6 +119,16 @@ def make_sheet(
         parser_version=parser_version,
     )
     return sheet, Raw(sheet.source_file, data)
+
+
+def _member(code: int, name: str, rows: list[dict[str, Any]], signed: PartialDate) -> Member:
+    """The parsed member, with the entry/exit dates its member row gives (as the parser would)."""
+    row = next((r for r in rows if r.get("member") == code), None)
+    if row is None:
+        return Member(ccode=code, name=name, entry=signed, exit=None)
+    entry = PartialDate(row["yrent"], row.get("moent"), row.get("dayent")) if row.get("yrent") else signed
+    exit_ = PartialDate(row["yrexit"], row.get("moexit"), row.get("dayexit")) if row.get("yrexit") else None
+    return Member(ccode=code, name=name, entry=entry, exit=exit_)
 
 
 def batch(*pairs: tuple[Codesheet, Raw]) -> tuple[list[Codesheet], list[Raw]]:
