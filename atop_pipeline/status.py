@@ -590,14 +590,16 @@ def assess_all(
     `documents` is `fetch_source_documents` output; None means nothing was fetched (offline), so every
     cited source is recorded as unreachable.
     """
-    from atop_pipeline.sources.documents import documents_for
+    from atop_pipeline.sources.documents import DocumentIndex
 
+    # Each document keyed once: re-keying every document for every sheet was quadratic.
+    index = DocumentIndex(documents) if documents is not None else None
     verdicts: list[InForceVerdict] = []
     for sheet in sheets:
         urls = list(dict.fromkeys(sheet.urls + list(sheet.termination.source_urls if sheet.termination else ())))
-        if documents is None:
+        if index is None:
             outcomes, readings = [], []
         else:
-            outcomes, readings = documents_for(urls, documents)
+            outcomes, readings = index.documents_for(urls)
         verdicts.append(assess(sheet, readings, outcomes, as_of, stale_after_years=stale_after_years))
     return verdicts

@@ -124,6 +124,23 @@ def fetch_source_documents(urls: Iterable[str], fetcher: object, *, max_workers:
     return documents
 
 
+class DocumentIndex:
+    """`documents_for` over many URL lists: each document is keyed once, not once per lookup."""
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self._documents = list(documents)
+        self._by_key: dict[str, list[int]] = {}
+        for i, (outcome, _) in enumerate(self._documents):
+            self._by_key.setdefault(source_key(outcome.url), []).append(i)
+
+    def documents_for(self, urls: Sequence[str]) -> tuple[list[FetchOutcome], list[SourceReading]]:
+        """Same result as `documents_for(urls, documents)`, in document order."""
+        hits = sorted({i for key in {source_key(u) for u in urls} for i in self._by_key.get(key, ())})
+        outcomes = [self._documents[i][0] for i in hits]
+        readings = [r for i in hits if (r := self._documents[i][1]) is not None]
+        return outcomes, readings
+
+
 def documents_for(urls: Sequence[str], documents: Sequence[Document]) -> tuple[list[FetchOutcome], list[SourceReading]]:
     """The outcomes and readings (of any rendering, fallbacks included) that belong to `urls`."""
     keys = {source_key(u) for u in urls}
