@@ -7,6 +7,8 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 #: Where dagster.yaml and workspace.yaml live: the directory the command runs in (the repo root).
@@ -68,7 +70,8 @@ def run_ingest_command(args: argparse.Namespace) -> int:
 
     from atop_pipeline.defs.runs import execute_ingest, summary_from_run
 
-    with dg.DagsterInstance.get() as instance:
+    published = warehouse or Path(os.environ.get("ATOP_WAREHOUSE") or pipeline.DEFAULT_WAREHOUSE).resolve()
+    with _one_ingest_at_a_time(published), dg.DagsterInstance.get() as instance:
         result = execute_ingest(
             instance,
             root,
@@ -85,6 +88,41 @@ def run_ingest_command(args: argparse.Namespace) -> int:
         print("the run failed; open `atop-pipeline ui` to see which step and why", file=sys.stderr)
         return 1
     return 0
+
+
+@contextmanager
+def _one_ingest_at_a_time(published: Path, *, timeout: float = 600.0) -> Iterator[None]:
+    """Hold `.<name>.run.lock` beside the warehouse for a whole `execute_job`, waiting up to `timeout` s.
+
+    `dg.execute_job` bypasses the run queue, so dagster.yaml's one-writer tag limit does not apply to
+    this command: without this lock a second run could load between the first's checks and its publish.
+    It is not the warehouse writer lock, which the in-process steps take on their own file descriptors.
+    The kernel drops an flock with its process, so a killed run never leaves it behind.
+    """
+    import fcntl
+    import time
+
+    published.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = published.parent / f".{published.name.removesuffix('.duckdb')}.run.lock"
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        deadline = time.monotonic() + timeout
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told:
+                    print(f"another `atop-pipeline ingest` is running on {published}; waiting up to {timeout:.0f} s",
+                          file=sys.stderr)
+                    told = True
+                if time.monotonic() >= deadline:
+                    raise SystemExit(f"another `atop-pipeline ingest` still holds {lock_path}; try again later")
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def run_ui_command(args: argparse.Namespace) -> int:

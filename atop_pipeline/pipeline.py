@@ -333,7 +333,10 @@ _Q_CURRENT_SHEETS = (
 )
 _Q_LATEST_SNAPSHOTS = (
     "SELECT * FROM source_snapshots "
-    "QUALIFY row_number() OVER (PARTITION BY url ORDER BY fetched_at DESC, snapshot_id DESC) = 1"
+    # The latest snapshot that gave a page, else the latest attempt: a failed re-fetch must not erase
+    # what the last good snapshot showed (tests/reliability/test_network_faults.py).
+    "QUALIFY row_number() OVER (PARTITION BY url ORDER BY outcome IN ('ok', 'not_modified') DESC, "
+    "fetched_at DESC, snapshot_id DESC) = 1"
 )
 _Q_READINGS_FOR = "SELECT * FROM source_readings WHERE list_contains(?, snapshot_id)"
 _Q_INCOMPLETE = (

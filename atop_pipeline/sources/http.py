@@ -497,7 +497,9 @@ def _counts_against_host(error: BaseException) -> bool:
     for this run, as one that refuses them, and would otherwise cost a full deadline per URL.
     """
     return any(
-        isinstance(e, (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError, socket.timeout))
+        isinstance(e, (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError, socket.timeout,
+                       # a host that accepts and then resets every connection is as unreachable as one that refuses
+                       ConnectionResetError, ConnectionAbortedError))
         for e in _exception_chain(error)
     )
 
@@ -704,7 +706,9 @@ class PoliteFetcher:
         try:
             # urllib3 (>= 2.6) bounds each decoded chunk by the amount asked for, so a gzip bomb is
             # stopped after max_bytes + one chunk of *decoded* data, never inflated whole.
-            for chunk in response.raw.stream(_CHUNK, decode_content=True):
+            # read1 returns whatever one read brings (stream() would keep reading until 64 KB arrive), so
+            # the deadline below is checked after every read and a byte-trickling server is cut off too.
+            while chunk := response.raw.read1(_CHUNK, decode_content=True):
                 buffer += chunk
                 if len(buffer) > max_bytes:
                     hop.outcome, hop.size = "too_large", len(buffer)

@@ -144,10 +144,7 @@ def test_a_second_run_fails_clearly_while_the_first_holds_the_warehouse(tmp_path
     validate_published(warehouse)
 
 
-@pytest.mark.parametrize("mode", ["core", pytest.param("dagster", marks=pytest.mark.xfail(
-    strict=True, reason="`atop-pipeline ingest` runs dg.execute_job directly, so the run queue's one-writer tag "
-    "limit (dagster.yaml) never applies: a second CLI run loads between the first run's checks and its publish "
-    "(commands_ingest.py / defs/runs.py: hold a run-level lock for the whole execute_job)"))])
+@pytest.mark.parametrize("mode", ["core", "dagster"])
 def test_a_second_run_waits_for_the_first_to_publish(tmp_path: Path, mode: str) -> None:
     box = make_sandbox(tmp_path / "box")
     warehouse = tmp_path / "warehouse" / "atop.duckdb"

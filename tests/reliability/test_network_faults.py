@@ -88,9 +88,6 @@ def test_dead_hosts_are_cut_off_by_the_circuit_breaker(matrix_run: MatrixRun) ->
     assert matrix_run.silent_requests <= 2 * per_run_cap  # two runs
 
 
-@pytest.mark.xfail(strict=True, reason="a connection reset after the request is sent (ProtocolError 'Connection "
-                   "aborted') does not count against the host's breaker (http._counts_against_host), so a host that "
-                   "resets every connection costs one robots.txt attempt per URL instead of being cut off after 3")
 def test_a_host_that_resets_every_connection_is_cut_off_by_the_breaker(matrix_run: MatrixRun) -> None:
     settings = matrix_settings()
     per_run_cap = (settings.circuit_breaker_failures + 1) * (settings.max_retries + 1)
@@ -134,9 +131,6 @@ def test_snapshot_store_stays_inside_its_folder(matrix_run: MatrixRun) -> None:
     assert not any(Path(root).glob("**/.tmp-*"))
 
 
-@pytest.mark.xfail(strict=True, reason="the status step reads only the LATEST snapshot of each URL "
-                   "(pipeline._Q_LATEST_SNAPSHOTS orders by fetched_at whatever the outcome): after a transient 503 "
-                   "the last good reading is ignored and 'conflicting (law repealed)' becomes 'in_force'")
 def test_a_failing_refetch_does_not_erase_what_the_last_good_snapshot_showed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -179,9 +173,6 @@ def test_a_failing_refetch_does_not_erase_what_the_last_good_snapshot_showed(
     assert verdicts[1] == verdicts[0], "a transient failure must not erase the evidence of the last good snapshot"
 
 
-@pytest.mark.xfail(strict=True, reason="the per-URL deadline is checked only between 64 KB chunks "
-                   "(http._read_body: response.raw.stream(_CHUNK)); urllib3 keeps reading until the chunk is full, "
-                   "so a server sending one byte every 0.2 s holds a fetch for hours (1 MB declared: ~55 h)")
 def test_a_server_that_trickles_bytes_is_cut_off_at_the_url_deadline() -> None:
     import threading
 
