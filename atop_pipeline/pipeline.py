@@ -967,3 +967,48 @@ def cited_hosts(published_path: str | Path) -> list[str]:
     finally:
         con.close()
     return sorted({h for h in (host_of(u) for u in urls) if h})
+
+
+_Q_SETTLED_INPUTS = """
+SELECT r.sha256 FROM raw_inputs AS r
+WHERE EXISTS (SELECT 1 FROM codesheets AS c
+              WHERE c.sha256 = r.sha256 AND c.is_current AND c.parser_version = ?)
+   OR (NOT EXISTS (SELECT 1 FROM codesheets AS c WHERE c.sha256 = r.sha256)
+       AND EXISTS (SELECT 1 FROM ingest_errors AS e WHERE e.sha256 = r.sha256 AND e.stage IN ('read', 'parse'))
+       AND NOT EXISTS (SELECT 1 FROM ingest_errors AS e
+                       WHERE e.sha256 = r.sha256 AND e.stage NOT IN ('read', 'parse')))
+"""
+
+
+def settled_hashes(published_path: str | Path) -> set[str]:
+    """Content hashes of inputs a new run would not change: nothing to re-read for them.
+
+    A hash is settled when it is the current version of its alliance under this parser version, or
+    when it failed to read or parse (its error row is already recorded). A version that is stored but
+    not current (a file reverted to earlier bytes), a sheet quarantined by validation (whose
+    references may now resolve) and anything under an older parser are not settled. Reads the
+    PUBLISHED file read-only, so it never contends with a run's writer lock; an unpublished or
+    missing warehouse settles nothing.
+    """
+    import duckdb
+
+    from atop_pipeline.codesheets.parser import PARSER_VERSION
+
+    path = Path(published_path)
+    if not path.exists():
+        return set()
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return set()
+    try:
+        return {row[0] for row in con.execute(_Q_SETTLED_INPUTS, [PARSER_VERSION]).fetchall()}
+    except duckdb.Error:  # a warehouse from before these tables existed: re-read everything
+        return set()
+    finally:
+        con.close()
+
+
+def changed_keys(scanned: Iterable[ScannedInput], settled: set[str]) -> list[str]:
+    """Partition keys with at least one input whose bytes are not settled, in scan order."""
+    return list(dict.fromkeys(s.key for s in scanned if s.sha256 not in settled))

@@ -13,17 +13,36 @@ from pathlib import Path
 import dagster as dg
 
 from atop_pipeline import pipeline
-from atop_pipeline.defs.partitions import all_partitions_tags, codesheet_partitions
+from atop_pipeline.defs.partitions import RANGE_END_TAG, RANGE_START_TAG, codesheet_partitions
 
 
-def register_partitions(instance: dg.DagsterInstance, sheets_root: Path | str) -> list[str]:
+def register_partitions(
+    instance: dg.DagsterInstance, sheets_root: Path | str, *, scanned: list[pipeline.ScannedInput] | None = None
+) -> list[str]:
     """Add a partition for every alliance found under `sheets_root`; returns the keys found there."""
-    keys = pipeline.keys_in_order(pipeline.scan_folder(sheets_root))
+    keys = pipeline.keys_in_order(pipeline.scan_folder(sheets_root) if scanned is None else scanned)
     existing = set(instance.get_dynamic_partitions(codesheet_partitions.name))
     missing = [k for k in keys if k not in existing]
     if missing:
         instance.add_dynamic_partitions(codesheet_partitions.name, missing)
     return keys
+
+
+def changed_partitions_tags(
+    instance: dg.DagsterInstance, scanned: list[pipeline.ScannedInput], published_path: Path | str
+) -> dict[str, str]:
+    """Range tags covering every partition with new or changed bytes; empty when nothing changed.
+
+    Unchanged sheets would be found unchanged by the load step anyway, but only after being read,
+    parsed and recorded per partition: skipping them up front is what makes a no-change run cheap.
+    A single run covers a contiguous range, so the range spans the first to the last changed key.
+    """
+    changed = set(pipeline.changed_keys(scanned, pipeline.settled_hashes(published_path)))
+    keys = instance.get_dynamic_partitions(codesheet_partitions.name)
+    positions = [i for i, k in enumerate(keys) if k in changed]
+    if not positions:
+        return {}
+    return {RANGE_START_TAG: keys[positions[0]], RANGE_END_TAG: keys[positions[-1]]}
 
 
 def ingest_run_config(
@@ -63,17 +82,19 @@ def execute_ingest(
     as_of: str | None = None,
     tags: Mapping[str, str] | None = None,
 ) -> dg.ExecuteJobResult:
-    """Run ingest_job through Dagster on `instance` over every registered partition, as one run.
+    """Run ingest_job through Dagster on `instance` over the partitions whose sheets changed, as one run.
 
-    The partition range covers every registered key (keys of sheets no longer in the folder find no
-    files and change nothing). With no sheets at all, the run skips `codesheets` and still refreshes
-    reference tables, sources, status and the published file.
+    The partition range spans the new or changed sheets (by content hash against the published
+    warehouse). With nothing new or changed, or no sheets at all, the run skips `codesheets` and
+    still refreshes reference tables, sources, status and the published file.
     """
     from atop_pipeline.definitions import defs, ingest_job_def
 
     fail_runs_of_dead_processes(instance)
-    register_partitions(instance, sheets_root)
-    range_tags = all_partitions_tags(instance)
+    scanned = pipeline.scan_folder(sheets_root)
+    register_partitions(instance, sheets_root, scanned=scanned)
+    published = warehouse or os.environ.get("ATOP_WAREHOUSE") or pipeline.DEFAULT_WAREHOUSE
+    range_tags = changed_partitions_tags(instance, scanned, published)
     selection = None
     if not range_tags:
         graph = defs.resolve_asset_graph()

@@ -94,3 +94,24 @@ def test_a_file_the_reader_refuses_is_counted_once(tmp_path):
     (tmp_path / "notes.txt").write_bytes(b"no sheet here\n")
     load = pipeline.load_inputs(pipeline.open_warehouse(tmp_path / "wh" / "atop.duckdb"), list(iter_inputs(tmp_path)))
     assert load.files_read == 2 and load.errors == 2
+
+
+def test_settled_hashes_skip_only_current_versions_and_read_failures(tmp_path) -> None:
+    """A no-change run re-reads nothing; a changed file, and only it, is new work."""
+    from atop_pipeline import pipeline
+
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    real = Path(__file__).resolve().parents[2] / "data" / "codesheets" / "codesheet_6070.txt"
+    (sheets / "codesheet_6070.txt").write_bytes(real.read_bytes())
+    (sheets / "empty.txt").write_bytes(b"")
+    warehouse = tmp_path / "wh" / "atop.duckdb"
+    assert pipeline.settled_hashes(warehouse) == set()
+
+    pipeline.run_ingest(sheets, warehouse, offline=True)
+    scanned = pipeline.scan_folder(sheets)
+    assert pipeline.changed_keys(scanned, pipeline.settled_hashes(warehouse)) == []
+
+    (sheets / "codesheet_6070.txt").write_bytes(real.read_bytes() + b"\n58. extra line\n")
+    scanned = pipeline.scan_folder(sheets)
+    assert pipeline.changed_keys(scanned, pipeline.settled_hashes(warehouse)) == ["atop_6070"]
