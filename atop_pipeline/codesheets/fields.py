@@ -208,7 +208,7 @@ def _is_list_numbering(mentions: list[MemberMention]) -> bool:
     return all(lookup_ccode_by_name(m.name) not in (None, m.ccode) for m in mentions)
 
 
-@functools.lru_cache(maxsize=4096)  # pure (static COW names and aliases); built ~36 times per sheet
+@functools.lru_cache(maxsize=4096)  # pure (static COW names and aliases); called ~6 times per sheet
 def member_patterns(ccode: int, name: str) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
     """Regexes finding a member in text: by its code in parentheses, and by its name(s)."""
     names = {normalise_name(name)} if name else set()
