@@ -57,6 +57,10 @@ class NotACodesheetError(Exception):
 # --------------------------------------------------------------------------------------------
 
 _TOKEN_RE = re.compile(r"[^\W_]+")
+#: URLs with a scheme the pipeline never fetches (file://, ftp:// ...): recorded as warnings, not citations.
+_OTHER_SCHEME_URL_RE = re.compile(
+    r"\b(?:file|ftps?|sftp|smb|gopher|ldaps?|dict|jar|tftp)://[^\s<>\"“”‘’'`]*", re.IGNORECASE
+)
 #: Words too common in question texts to say which question a line is.
 _STOPWORDS = frozenset(
     "the of a an to in for and or any does is are was were by if yes no describe treaty this that these "
@@ -817,6 +821,9 @@ def _fill_fields(sheet: Codesheet) -> None:
             sheet.references.append(AllianceReference(a.number, atopid, ctx))
         for url in fields.find_urls(a.answer_text):
             sheet.citations.append(Citation(a.number, url))
+        for other in _OTHER_SCHEME_URL_RE.findall(a.answer_text):
+            # Only http(s) URLs are citations (and ever fetched); say so rather than drop them silently.
+            warn(f"question {a.number}: {other} is not an http(s) URL; not cited and never fetched")
 
     if flag(47) == "yes" or (flag(47) == "other" and text(47)):
         sheet.io_references = fields.find_organisations(_body_after_flag(text(47)))

@@ -178,8 +178,6 @@ def test_urls_cited_by_a_sheet_are_refused_outside_the_address_policy(tmp_path: 
     assert set(outcomes.values()) == {"address_refused"}, outcomes
 
 
-@pytest.mark.xfail(strict=True, reason="the parser keeps only http(s) URLs as citations: a sheet citing "
-                   "file:///etc/passwd is never fetched (good) but nothing records that it was refused (fields.py)")
 def test_a_file_url_cited_by_a_sheet_is_refused_and_recorded(tmp_path: Path) -> None:
     from atop_pipeline.codesheets.parser import parse_bytes
 
@@ -201,6 +199,8 @@ REVIEWED_PATH_JOINS: dict[tuple[str, str], str] = {
     ("sources/fetch.py", "root / name"): "name = safe_file_name(...) ([A-Za-z0-9._-] only), then is_relative_to(root)",
     ("warehouse/reference.py", "directory / name"): "name from the constant list of reference files",
     ("commands_ingest.py", "Path.cwd() / name"): "name from the constant INSTANCE_FILES",
+    ("commands_ingest.py", "published.parent / f\".{published.name.removesuffix('.duckdb')}.run.lock\""):
+        "the configured warehouse path (trusted configuration), not input",
 }
 
 
