@@ -177,25 +177,37 @@ def _align(sheet: list[str], tmpl: tuple[str, ...] | list[str]) -> tuple[int, in
     question, whether the template's end was reached). A word matched alone after a skip at the
     very end is not trusted: "(Yes, No) Yes." must leave the answer's "Yes" alone.
     """
-    s = t = matched = run = misses = 0
-    confident = 0
-    reached_end = False
     n_s, n_t = len(sheet), len(tmpl)
+    if not n_t or not n_s:
+        return 0, 0, False
+    # Fast path: the sheet repeats the template word for word (most question lines). Every step of
+    # the loop below would take its first branch, leaving (n_t, n_t, True).
+    if n_s >= n_t and (tuple(sheet[:n_t]) if isinstance(tmpl, tuple) else sheet[:n_t]) == tmpl:
+        return n_t, n_t, True
+    # An exact prefix of k words takes the first branch k times: matched = run = confident = k.
+    k = 0
+    limit = min(n_s, n_t)
+    while k < limit and sheet[k] == tmpl[k]:
+        k += 1
+    s = t = matched = run = confident = k
+    misses = 0
+    reached_end = k >= n_t
+    similar = _similar
     while t < n_t and s < n_s:
         a = sheet[s]
-        if _similar(a, tmpl[t]):
+        if a == tmpl[t] or similar(a, tmpl[t]):
             s, t, run = s + 1, t + 1, run + 1
             matched += 1
             misses = 0
-        elif t + 1 < n_t and _similar(a, tmpl[t + 1]):
+        elif t + 1 < n_t and similar(a, tmpl[t + 1]):
             s, t, run = s + 1, t + 2, 1
             matched += 1
             misses = 0
-        elif s + 1 < n_s and _similar(sheet[s + 1], tmpl[t]):
+        elif s + 1 < n_s and similar(sheet[s + 1], tmpl[t]):
             s, t, run = s + 2, t + 1, 1
             matched += 1
             misses = 0
-        elif t + 2 < n_t and _similar(a, tmpl[t + 2]):
+        elif t + 2 < n_t and similar(a, tmpl[t + 2]):
             s, t, run = s + 1, t + 3, 1
             matched += 1
             misses = 0
