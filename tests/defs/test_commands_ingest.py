@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from atop_pipeline import cli
+from tests.defs.conftest import write_repo_instance_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,11 +21,7 @@ def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """DAGSTER_HOME in tmp_path with the repo's dagster.yaml, storage paths moved under it."""
     home = tmp_path / "home"
     home.mkdir()
-    config = yaml.safe_load((REPO / "dagster.yaml").read_text())
-    config["storage"]["sqlite"]["base_dir"] = str(home / "storage")
-    config["local_artifact_storage"]["config"]["base_dir"] = str(home)
-    config["compute_logs"]["config"]["base_dir"] = str(home / "compute_logs")
-    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
+    write_repo_instance_yaml(home)
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     for name in ("ATOP_SHEETS", "ATOP_WAREHOUSE", "ATOP_OFFLINE", "ATOP_AS_OF"):
         monkeypatch.delenv(name, raising=False)

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.defs.conftest import write_repo_instance_yaml
+
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED_ASSETS = {
     "codesheets",
@@ -42,11 +44,7 @@ def _free_port() -> int:
 
 def _instance_yaml(home: Path) -> None:
     """The repo's dagster.yaml with every storage path moved under `home` (the test's tmp_path)."""
-    config = yaml.safe_load((REPO / "dagster.yaml").read_text())
-    config["storage"]["sqlite"]["base_dir"] = str(home / "storage")
-    config["local_artifact_storage"]["config"]["base_dir"] = str(home)
-    config["compute_logs"]["config"]["base_dir"] = str(home / "compute_logs")
-    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
+    write_repo_instance_yaml(home)
 
 
 class GraphQL:
