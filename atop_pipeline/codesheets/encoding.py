@@ -71,6 +71,7 @@ class DecodedText:
     text: str
     encoding: str
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what the parsed sheet must carry as warnings (a subset, summarised)
 
 
 def sniff_binary_format(data: bytes) -> str | None:
@@ -143,7 +144,7 @@ def _decode_with_bom(data: bytes) -> DecodedText | None:
             if codec == "utf-8":
                 # A UTF-8 file may still carry stray legacy bytes: same per-line fallback as without BOM.
                 inner = _decode_byte_oriented(body)
-                return DecodedText(inner.text, label, inner.notes)
+                return DecodedText(inner.text, label, inner.notes, inner.warnings)
             return _decode_wide(body, codec, label, "has a byte-order mark for")
     return None
 
@@ -214,21 +215,23 @@ def _decode_byte_oriented(data: bytes) -> DecodedText:
     lines = _LINE_BREAK_BYTES_RE.split(data)
     bad: list[int] = []
     utf8_non_ascii = 0
+    unmistakable = 0
     for index, line in enumerate(lines):
         if line.isascii():
             continue
         try:
-            line.decode("utf-8")
+            decoded_line = line.decode("utf-8")
         except UnicodeDecodeError:
             bad.append(index)
         else:
             utf8_non_ascii += 1
-    if utf8_non_ascii == 0 or len(bad) > utf8_non_ascii:
+            unmistakable += _unmistakably_utf8(decoded_line)
+    if utf8_non_ascii == 0 or (len(bad) > utf8_non_ascii and unmistakable < MIN_UTF8_LINES_FOR_MIXED):
         # Not a UTF-8 file with a few stray bytes but a legacy file (whose rare UTF-8-looking byte
         # pairs are coincidences): one code page for the whole file.
         codec = choose_legacy_codec(data)
         text, notes = _decode_legacy(data, codec)
-        return DecodedText(text, codec, notes)
+        return DecodedText(text, codec, notes, _undefined_bytes_warnings(notes))
 
     # Mostly UTF-8 with stray legacy bytes (text pasted from an old document): fall back per line.
     codec = choose_legacy_codec(b"\n".join(lines[i] for i in bad))
@@ -245,7 +248,57 @@ def _decode_byte_oriented(data: bytes) -> DecodedText:
     listed = [f"line {i + 1} decoded as {codec}" for i in bad[:MAX_LINE_NOTES]]
     if len(bad) > MAX_LINE_NOTES:
         listed.append(f"{len(bad) - MAX_LINE_NOTES} more lines decoded as {codec}")
-    return DecodedText("\n".join(decoded), "utf-8", (*listed, *line_notes))
+    shown = _line_ranges([i + 1 for i in bad])
+    warning = (
+        f"mixed encodings: {len(bad)} line(s) are not valid UTF-8 and were decoded as {codec} "
+        f"(source line(s) {shown}); the other {utf8_non_ascii} non-ASCII line(s) are UTF-8"
+    )
+    return DecodedText("\n".join(decoded), "utf-8", (*listed, *line_notes),
+                       (warning, *_undefined_bytes_warnings(line_notes)))
+
+
+#: A file with at least this many lines that can only be UTF-8 is decoded line by line even when most
+#: of its non-ASCII lines are in a legacy code page (a UTF-8 sheet with a pasted cp1251 half).
+MIN_UTF8_LINES_FOR_MIXED = 2
+
+
+def _unmistakably_utf8(line: str) -> bool:
+    """A decoded line a legacy file could hardly produce by chance: a 3-byte character (curly
+    quotes, dashes: U+0800 and up) or two 2-byte ones. A cp1251 line is valid UTF-8 only when each
+    capital letter happens to stand before punctuation ("Р»" reads as "л"), and then just once."""
+    wide = 0
+    for char in line:
+        if char >= "\u0800":
+            return True
+        if char >= "\x80":
+            wide += 1
+            if wide >= 2:
+                return True
+    return False
+
+
+def _line_ranges(numbers: list[int], limit: int = MAX_LINE_NOTES) -> str:
+    """Sorted line numbers as ranges ("3, 7-12, 40"), at most `limit` of them, then how many more."""
+    ranges: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        ranges.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    more = len(ranges) - limit
+    return ", ".join(ranges[:limit]) + (f" and {more} more range(s)" if more > 0 else "")
+
+
+def _undefined_bytes_warnings(notes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The notes saying bytes were replaced by U+FFFD (data lost), summed into one warning."""
+    lost = [note for note in notes if "replaced by U+FFFD" in note]
+    if not lost:
+        return ()
+    total = sum(int(note.split(" ", 1)[0]) for note in lost)
+    return (f"{total} byte(s) not defined in the file's code page were replaced by U+FFFD (text lost)",)
 
 
 def _decode_legacy(data: bytes, codec: str) -> tuple[str, tuple[str, ...]]:
@@ -275,5 +328,6 @@ def _clean_controls(decoded: DecodedText) -> DecodedText:
         CONTROL_CHARS_RE.sub("", text),
         decoded.encoding,
         (*decoded.notes, f"removed {controls} control character(s)"),
+        decoded.warnings,
     )
 

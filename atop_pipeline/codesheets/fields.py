@@ -417,7 +417,7 @@ _NUMBER_WORDS: dict[str, int] = {w: i for i, w in enumerate(_UNITS)}
 _NUMBER_WORDS.update(_TENS)
 _NUMBER_WORDS.update({"a": 1, "an": 1})
 _NUM_RE = (
-    r"(?P<num>\d{1,3}|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?"
+    r"(?P<num>\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|an?)"
 )
 
@@ -433,11 +433,16 @@ def number_from_words(text: str) -> int | None:
     return _NUMBER_WORDS.get(t)
 
 
+# A minus sign written against the number ("-5 years", "−5 years") makes it negative; a hyphen after
+# a word, a digit or a bracket is a range or a compound ("2-3 years", "five-year") and does not.
 _DURATION_RE = re.compile(
+    rf"(?:(?<![\w.,)\]\-−])(?P<sign>[-−])(?=\d))?"
     rf"\b{_NUM_RE}\s*(?:\(\s*\d{{1,3}}\s*\)\s*)?[\s-]*(?P<unit>years?|months?|weeks?|days?)\b",
     re.IGNORECASE,
 )
 _UNIT_MONTHS = {"year": 12, "month": 1}
+#: The longest term a sheet can plausibly state: ATOP's LENGTH and RENEWLGT run 0-1200 months (100 years).
+MAX_PLAUSIBLE_MONTHS = 1200
 
 
 @dataclass(frozen=True)
@@ -449,9 +454,20 @@ class DurationMatch:
     end: int
 
 
-def find_durations(text: str) -> list[DurationMatch]:
-    """Every length of time in `text` expressed in months (weeks/days rounded down, min 0)."""
+@dataclass(frozen=True)
+class RejectedDuration:
+    """A length of time that cannot be a treaty term ("-5 years", "5000 years"): text, reason, span."""
+
+    text: str
+    reason: str  # "negative" or "longer than 100 years: 60,000 months"
+    start: int
+    end: int
+
+
+def _scan_durations(text: str) -> tuple[list[DurationMatch], list[RejectedDuration]]:
+    """Plausible lengths of time in months (weeks/days rounded down), and the rejected ones."""
     out: list[DurationMatch] = []
+    rejected: list[RejectedDuration] = []
     for m in _DURATION_RE.finditer(text):
         n = number_from_words(m.group("num")) or 0
         unit = m.group("unit").lower().rstrip("s")
@@ -461,7 +477,13 @@ def find_durations(text: str) -> list[DurationMatch]:
             months = n * 7 // 30
         else:
             months = n // 30
-        out.append(DurationMatch(months, m.start(), m.end()))
+        if m.group("sign"):
+            rejected.append(RejectedDuration(m.group(0), "negative", m.start(), m.end()))
+        elif months > MAX_PLAUSIBLE_MONTHS:
+            reason = f"longer than {MAX_PLAUSIBLE_MONTHS // 12} years: {months:,} months"
+            rejected.append(RejectedDuration(m.group(0), reason, m.start(), m.end()))
+        else:
+            out.append(DurationMatch(months, m.start(), m.end()))
     # "8 years and 10 months" is one duration of 106 months.
     merged: list[DurationMatch] = []
     for d in out:
@@ -469,7 +491,20 @@ def find_durations(text: str) -> list[DurationMatch]:
             merged[-1] = DurationMatch(merged[-1].months + d.months, merged[-1].start, d.end)
         else:
             merged.append(d)
-    return merged
+    return merged, rejected
+
+
+def find_durations(text: str) -> list[DurationMatch]:
+    """Every plausible length of time in `text` in months (weeks/days rounded down, min 0).
+
+    Negative ("-5 years") and absurd (over 100 years) lengths are left out: see rejected_durations.
+    """
+    return _scan_durations(text)[0]
+
+
+def rejected_durations(text: str) -> list[RejectedDuration]:
+    """Lengths of time in `text` that cannot be a term: negative, or longer than 100 years."""
+    return _scan_durations(text)[1]
 
 
 _INDEFINITE_RE = re.compile(
@@ -491,16 +526,25 @@ _RENEWAL_CONTEXT_RE = re.compile(
 
 
 def term_of_treaty(text: str) -> tuple[int | None, int | None]:
-    """(SPECLGTH, LENGTH in months) from a length-of-time clause (Q10 answer after Yes/No)."""
-    durations = [d for d in find_durations(text) if not _is_notice(text, d) and d.months > 0]
+    """(SPECLGTH, LENGTH in months) from a length-of-time clause (Q10 answer after Yes/No).
+
+    A term stated first but rejected ("-5 years", "5000 years") is a fixed term of unknown length
+    (LENGTH None), never the next plausible number in the text; the caller warns about it.
+    """
+    found, rejected = _scan_durations(text)
+    durations = [d for d in found if not _is_notice(text, d) and d.months > 0]
+    rejected = [r for r in rejected if not _is_notice(text, r)]
     # The initial term is the one stated first: "until the end of the present war. It shall in
     # any case remain in force for 5 years" is a condition (SPECLGTH=2).
     options: list[tuple[int, int, int]] = []
     # ATOP records a stated term in LENGTH even when the treaty also runs "until the end of the
     # war" or indefinitely (e.g. ATOP 2440: SPECLGTH=2, LENGTH=60).
-    length = durations[0].months if durations else 0
-    if durations:
-        options.append((durations[0].start, 1, length))
+    length: int | None = durations[0].months if durations else 0
+    if rejected and (not durations or rejected[0].start < durations[0].start):
+        length = None
+        options.append((rejected[0].start, 1, 0))
+    elif durations:
+        options.append((durations[0].start, 1, 0))
     indefinite = _INDEFINITE_RE.search(text)
     if indefinite:
         options.append((indefinite.start(), 3, 0))
@@ -513,7 +557,7 @@ def term_of_treaty(text: str) -> tuple[int | None, int | None]:
     return code, length
 
 
-def _is_notice(text: str, d: DurationMatch) -> bool:
+def _is_notice(text: str, d: DurationMatch | RejectedDuration) -> bool:
     before = text[max(0, d.start - 30) : d.start].lower()
     after = text[d.end : d.end + 40].lower()
     if re.search(r"(?:less\s+than|least|later\s+than|within)\s*$", before):
@@ -540,10 +584,14 @@ def renewal_terms(text: str) -> tuple[int | None, int | None, int | None]:
     renewal_months: int | None = 0
     renewal_found = False
     notice_months: int | None = None
-    for d in find_durations(text):
+    found, rejected = _scan_durations(text)
+    # A rejected length ("-5 years") takes its place in the text but gives no value: that term is unknown.
+    ordered: list[DurationMatch | RejectedDuration] = sorted([*found, *rejected], key=lambda d: d.start)
+    for d in ordered:
+        months = d.months if isinstance(d, DurationMatch) else None
         if _is_notice(text, d):
-            if notice_months is None:
-                notice_months = d.months
+            if notice_months is None and months is not None:
+                notice_months = months
             continue
         if renewal_found:
             continue
@@ -552,7 +600,7 @@ def renewal_terms(text: str) -> tuple[int | None, int | None, int | None]:
         if _RENEWAL_CONTEXT_RE.search(before) or (
             periods_after and re.search(r"subsequent|successive|further|additional|other|each", before, re.IGNORECASE)
         ):
-            renewal_months = d.months
+            renewal_months = months
             renewal_found = True
     if renewal_months == 0 and proren and re.search(r"from\s+year\s+to\s+year|year[\s-]by[\s-]year|annually", low):
         renewal_months = 12

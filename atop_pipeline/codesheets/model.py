@@ -61,6 +61,9 @@ class SheetText:
     lines: tuple[str, ...]  # normalised lines (page artefacts removed)
     line_numbers: tuple[int, ...]  # 1-based line number in the extracted/decoded source, per line
     notes: tuple[str, ...] = ()  # what normalisation did ("removed 3 page-number lines", ...)
+    # What reading found wrong that the parsed sheet must carry into Codesheet.warnings (mixed
+    # encodings, bytes no code page defines); `notes` keeps the line-by-line detail.
+    warnings: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:

@@ -695,6 +695,29 @@ _ATOPID_RE = re.compile(r"\b(\d{4})\b")
 _ATOPID_ANYWHERE_RE = re.compile(r"ATOP\s*ID\s*(?:#|no\.?|number)?\s*[:#]?\s*(\d{4})\b", re.IGNORECASE)
 
 
+#: Q1's rule (reference question map): four digits, the band telling the formation period.
+ATOPID_RULE = (
+    "ATOP IDs are 4-digit numbers from 1000 to 7999 in era bands: 1000-1999 = 1815-1913, "
+    "2000-2999 = 1914-1944, 3000-3999 = 1945-1989, 4000-7999 = 1990 on"
+)
+# A number as written, sign and digit-group commas included ("-12", "99999999", "12,345").
+_NUMBER_TOKEN_RE = re.compile(r"(?<![\w.])[-−]?\d[\d,]*")
+# "ATOP ID: <number>" anywhere, whatever its length or sign (to name a rejected value).
+_ATOPID_LABELLED_RE = re.compile(r"ATOP\s*ID\s*(?:#|no\.?|number)?\s*[:#]?\s*([-−]?\d[\d,]*)", re.IGNORECASE)
+
+
+def _atopid_rejection(value: str) -> str:
+    """Why a number written as an ATOP ID is not one (`value` as written, e.g. "-12", "99999999")."""
+    digits = value.lstrip("-−").replace(",", "")
+    if value[:1] in "-−":
+        return "is negative"
+    return f"has {len(digits)} digit{'s' if len(digits) != 1 else ''}"
+
+
+def _shown(value: str, limit: int = 24) -> str:
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
 def _int_answer(text: str) -> int | None:
     m = re.match(r"\W*(\d{1,6})\b", text)
     return int(m.group(1)) if m else None
@@ -855,6 +878,11 @@ def _duration(ans: dict[int, Answer], warn) -> DurationTerms | None:  # type: ig
     q10, q11, q12, q13 = get(10), get(11), get(12), get(13)
     if not any((q10, q11, q12, q13)):
         return None
+    for answer in (q10, q11, q12):
+        # "-5 years", "5000 years": refused as values (the helpers skip them), never read silently.
+        for bad in fields.rejected_durations(answer.answer_text) if answer is not None else ():
+            warn(f"question {answer.number}: {bad.text.strip()!r} is not a possible length of time "
+                 f"({bad.reason}); not used")
     speclgth: int | None = None
     length: int | None = None
     if q10 is not None:
@@ -907,9 +935,23 @@ def parse_text(sheet_text: SheetText, *, cutoff: dt.date = DEFAULT_CUTOFF) -> Co
     answers = located.answers
     by_number = {a.number: a for a in answers}
     atopid: int | None = None
+    rejected: str | None = None  # a number written where the ATOP ID belongs that cannot be one
+    id_warnings: list[str] = []
     if 1 in by_number:
-        m = _ATOPID_RE.search(by_number[1].answer_text)
-        atopid = int(m.group(1)) if m else None
+        q1 = by_number[1].answer_text
+        m = _ATOPID_RE.search(q1)
+        # The answer text has lost a leading "-" (answer punctuation is stripped): look at the line.
+        q1_line = next((t for t, n in zip(sheet_text.lines, sheet_text.line_numbers) if n == by_number[1].line_start), "")
+        labelled = _ATOPID_LABELLED_RE.search(q1_line)
+        if labelled and labelled.group(1)[:1] in "-−":
+            rejected = labelled.group(1)
+        elif m and m.start() > 0 and q1[m.start() - 1] in "-−" and not q1[max(0, m.start() - 2) : m.start() - 1].isalnum():
+            rejected = q1[m.start() - 1 : m.end()]  # "-1234": a sign, not a range "1233-1234"
+        elif m:
+            atopid = int(m.group(1))
+        else:
+            token = _NUMBER_TOKEN_RE.search(q1)
+            rejected = token.group(0) if token else None
     if atopid is None:
         # A sheet whose Q1 line is damaged may still carry "ATOP ID: 6070" before question 2.
         head_end = by_number[2].line_start if 2 in by_number else None
@@ -918,20 +960,35 @@ def parse_text(sheet_text: SheetText, *, cutoff: dt.date = DEFAULT_CUTOFF) -> Co
         )
         m = _ATOPID_ANYWHERE_RE.search(head[:4000])
         atopid = int(m.group(1)) if m else None
+        if atopid is None and rejected is None:
+            labelled = _ATOPID_LABELLED_RE.search(head[:4000])
+            rejected = labelled.group(1) if labelled else None
+        elif atopid is not None and rejected is not None:
+            id_warnings.append(
+                f"question 1: {_shown(rejected)!r} is not an ATOP ID (it {_atopid_rejection(rejected)}); "
+                f"used ATOP ID {atopid} stated before question 2"
+            )
     if atopid is None or len(answers) < MIN_QUESTIONS:
         missing = []
-        if atopid is None:
+        if atopid is None and rejected is not None:
+            missing.append(
+                f"question 1 gives {_shown(rejected)!r}, which {_atopid_rejection(rejected)} ({ATOPID_RULE})"
+            )
+        elif atopid is None:
             missing.append("no ATOP ID (question 1)")
-        missing.append(f"only {len(answers)} of {QUESTION_COUNT} questions found")
+        if len(answers) < MIN_QUESTIONS or rejected is None:
+            missing.append(f"only {len(answers)} of {QUESTION_COUNT} questions found")
         name = "no_atop_id" if atopid is None else "too_few_questions"
+        what = "ATOP ID rejected" if atopid is None and rejected is not None else "not an ATOP codesheet"
         raise NotACodesheetError(
             SheetError(
                 source_file=sheet_text.source_file,
                 sha256=sheet_text.sha256,
                 stage="parse",
                 error=name,
-                message=f"{sheet_text.source_file}: not an ATOP codesheet: {' and '.join(missing)}",
+                message=f"{sheet_text.source_file}: {what}: {' and '.join(missing)}",
                 question=1 if atopid is None else None,
+                value=_shown(rejected, 64) if atopid is None and rejected is not None else None,
                 atopid=atopid,
             )
         )
@@ -943,7 +1000,7 @@ def parse_text(sheet_text: SheetText, *, cutoff: dt.date = DEFAULT_CUTOFF) -> Co
         kind=sheet_text.kind,
         atopid=atopid,
         answers=answers,
-        warnings=list(located.warnings),
+        warnings=[*sheet_text.warnings, *id_warnings, *located.warnings],
         parser_version=PARSER_VERSION,
     )
     _fill_fields(sheet)

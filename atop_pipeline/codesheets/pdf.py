@@ -4,9 +4,8 @@ Two engines. PDFium (pypdfium2, C++) extracts a well-formed, unencrypted PDF abo
 than pypdf; pypdf stays the reference engine for everything else: encrypted PDFs (so the empty-password
 and AES behaviour and messages are pypdf's), files that do not end in `%%EOF` (truncated or damaged),
 anything PDFium cannot open, files in which PDFium finds no text at all, and when pypdfium2 is not
-installed. On the
-synthetic corpus and the test PDFs both engines give the same text once PDFium's CRLF line ends are
-made LF.
+installed. On the synthetic corpora (789 sheets at seeds 0 and 7, 259 PDFs) and the test PDFs both
+engines give the same text once PDFium's CRLF line ends are made LF.
 
 One PDF is often extracted several times in one process (peeking its ATOP ID, scanning, parsing, the
 status step), so the outcome -- text or PdfProblem -- is kept in a small LRU keyed by the SHA-256 of

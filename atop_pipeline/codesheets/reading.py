@@ -275,6 +275,7 @@ def read_sheet(data: bytes, source_file: str) -> SheetText:
         raise fail("empty_file", "file is empty (0 bytes)")
     suffix = PurePosixPath(source_file.rsplit("!", 1)[-1]).suffix.lower()
     notes: list[str] = []
+    warnings: tuple[str, ...] = ()
     if suffix == ".pdf" or data.startswith(b"%PDF-"):
         if suffix != ".pdf":
             notes.append(f"file named {suffix or 'without suffix'} is a PDF document; read as PDF")
@@ -293,6 +294,7 @@ def read_sheet(data: bytes, source_file: str) -> SheetText:
             raise fail(problem.error, problem.reason) from None
         kind, encoding, source = "txt", decoded.encoding, decoded.text
         notes.extend(decoded.notes)
+        warnings = decoded.warnings
         if not source.strip():
             raise fail("empty_file", "file contains only whitespace")
 
@@ -306,6 +308,7 @@ def read_sheet(data: bytes, source_file: str) -> SheetText:
         lines=lines,
         line_numbers=numbers,
         notes=(*notes, *normalise_notes),
+        warnings=warnings,
     )
 
 
