@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from atop_pipeline.codesheets.cow import aliases_for, find_state_names, lookup_ccode_by_name, normalise_name, state_name
@@ -63,6 +64,13 @@ def _make_date(year: int, month: int | None, day: int | None, text: str) -> Part
 
 def find_dates(text: str) -> list[DateMatch]:
     """Every date in `text`, in order; impossible dates come back with value None."""
+    return list(_find_dates(text))
+
+
+# The same segment is searched for dates three or four times while a sheet's Q3/Q14 are split and
+# assigned; DateMatch is frozen, so the tuples can be shared.
+@functools.lru_cache(maxsize=512)
+def _find_dates(text: str) -> tuple[DateMatch, ...]:
     found: list[DateMatch] = []
     for m in _DATE_RE.finditer(text):
         raw = m.group(0)
@@ -83,7 +91,7 @@ def find_dates(text: str) -> list[DateMatch]:
         else:
             value = _make_date(int(m["yy"]), None, None, raw)
         found.append(DateMatch(value, m.start(), m.end(), raw, bool(m.group("year"))))
-    return found
+    return tuple(found)
 
 
 def parse_date(text: str) -> PartialDate | None:
@@ -295,7 +303,7 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
     seen_codes: set[int] = set()
     segments = [seg for seg in _SEGMENT_SPLIT_RE.split(_join_wrapped_lines(text)) if seg.strip()]
     if skip is not None:
-        kept = [seg for seg in segments if not skip.search(seg) or re.search(r"\bsign", seg, re.IGNORECASE)]
+        kept = [seg for seg in segments if not skip.search(seg) or _SIGN_WORD_RE.search(seg)]
         if any(find_dates(seg) for seg in kept):
             segments = kept
     for segment in _one_date_each(segments):
@@ -329,11 +337,13 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
                 result.general.append(valid[0])
             continue
         if named:
+            # "(365)" per code in the segment: one scan instead of a pattern compiled per code.
+            in_parens = Counter(_PAREN_NUMBER_RE.findall(blanked))
             for code in named:
                 spells = result.by_member.setdefault(code, [])
                 # The same member twice on one line, or on two lines with the same date, is two
                 # spells (parallel bilateral phases); otherwise a repeated date is one spell.
-                repeats = len(re.findall(rf"\(\s*{code}\s*\)", blanked))
+                repeats = in_parens[str(code)]
                 if valid[0] not in spells or repeats > 1 or code in seen_codes:
                     spells.extend([valid[0]] * max(1, repeats))
                 seen_codes.add(code)
@@ -342,6 +352,8 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
     return result
 
 
+_SIGN_WORD_RE = re.compile(r"\bsign", re.IGNORECASE)
+_PAREN_NUMBER_RE = re.compile(r"\(\s*(\d+)\s*\)")
 _WRAPPED_LINE_END_RE = re.compile(r"(?:,|&|\band|\(|:)\s*\n\s*", re.IGNORECASE)
 
 
@@ -464,7 +476,9 @@ class RejectedDuration:
     end: int
 
 
-def _scan_durations(text: str) -> tuple[list[DurationMatch], list[RejectedDuration]]:
+# Q10 and Q12 answers are scanned three or four times each (terms, renewal, notice, rejected values).
+@functools.lru_cache(maxsize=256)
+def _scan_durations(text: str) -> tuple[tuple[DurationMatch, ...], tuple[RejectedDuration, ...]]:
     """Plausible lengths of time in months (weeks/days rounded down), and the rejected ones."""
     out: list[DurationMatch] = []
     rejected: list[RejectedDuration] = []
@@ -491,7 +505,7 @@ def _scan_durations(text: str) -> tuple[list[DurationMatch], list[RejectedDurati
             merged[-1] = DurationMatch(merged[-1].months + d.months, merged[-1].start, d.end)
         else:
             merged.append(d)
-    return merged, rejected
+    return tuple(merged), tuple(rejected)
 
 
 def find_durations(text: str) -> list[DurationMatch]:
@@ -499,12 +513,12 @@ def find_durations(text: str) -> list[DurationMatch]:
 
     Negative ("-5 years") and absurd (over 100 years) lengths are left out: see rejected_durations.
     """
-    return _scan_durations(text)[0]
+    return list(_scan_durations(text)[0])
 
 
 def rejected_durations(text: str) -> list[RejectedDuration]:
     """Lengths of time in `text` that cannot be a term: negative, or longer than 100 years."""
-    return _scan_durations(text)[1]
+    return list(_scan_durations(text)[1])
 
 
 _INDEFINITE_RE = re.compile(
@@ -531,9 +545,9 @@ def term_of_treaty(text: str) -> tuple[int | None, int | None]:
     A term stated first but rejected ("-5 years", "5000 years") is a fixed term of unknown length
     (LENGTH None), never the next plausible number in the text; the caller warns about it.
     """
-    found, rejected = _scan_durations(text)
+    found, refused = _scan_durations(text)
     durations = [d for d in found if not _is_notice(text, d) and d.months > 0]
-    rejected = [r for r in rejected if not _is_notice(text, r)]
+    rejected = [r for r in refused if not _is_notice(text, r)]
     # The initial term is the one stated first: "until the end of the present war. It shall in
     # any case remain in force for 5 years" is a condition (SPECLGTH=2).
     options: list[tuple[int, int, int]] = []
@@ -772,6 +786,8 @@ _ATOP_REF_RE = re.compile(r"\bATOP\s*(?:ID|No\.?|number|#)?\s*[#:]?\s*(\d{4})\b"
 
 def find_alliance_references(text: str) -> list[tuple[int, str]]:
     """(atopid, context line) for each `ATOP # 3740`, `ATOP# 4235`, `(ATOP ID 4220)` in `text`."""
+    if _ATOP_REF_RE.search(text) is None:
+        return []  # most answers: one scan instead of one per line
     out: list[tuple[int, str]] = []
     for line in text.splitlines():
         for m in _ATOP_REF_RE.finditer(line):

@@ -15,9 +15,12 @@ import dataclasses
 import datetime as dt
 import difflib
 import functools
+import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
+from typing import NamedTuple
 
 from atop_pipeline.codesheets import fields
 from atop_pipeline.codesheets.cow import is_known_ccode
@@ -282,6 +285,13 @@ class _Line:
             self._spans = [m.span() for m in _TOKEN_RE.finditer(self.text)]
         return self._spans
 
+    def first_word(self, char: int) -> str | None:
+        """The first word at or after `char` (as words_from(char)[0]), or None."""
+        if char == 0 and self._words is not None:
+            return self._words[0] if self._words else None
+        m = _TOKEN_RE.search(self.text[char:].lower())
+        return m.group(0) if m else None
+
     def words_from(self, char: int) -> list[str]:
         """The words starting at or after `char`."""
         if char == 0:
@@ -352,8 +362,8 @@ def _prepare_lines(sheet_text: SheetText) -> list[_Line]:
     return out
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: ~50 are made per sheet and tuple creation is far cheaper.
     line: int  # index into the working lines
     question: int
     weight: float
@@ -396,22 +406,22 @@ def _candidates(lines: list[_Line], tpl: Template) -> list[_Candidate]:
             out.append(_Candidate(i, number, 0.3 + score, True, score))
             seen = number
         else:
-            words = line.words_from(m.end()) if m else line.words
-            seen = 0
-            # An unnumbered line can only be a question if it opens like one.
-            if not words or words[0] not in tpl.opening_words:
+            start = m.end() if m else 0
+            # An unnumbered line can only be a question if it opens like one. Most lines do not:
+            # look at the first word before tokenising the whole line.
+            first = line.first_word(start)
+            if first is None or first not in tpl.opening_words:
                 continue
+            words = line.words_from(start)
+            seen = 0
         if not words:
             continue
         # Text-only matches: a garbled or missing number ("4Members", "Question four: ...").
         # Cheap filter first: a question line opens with (a typo of) the question's first words.
-        hits: dict[int, int] = {}
-        for w in words[:8]:
-            for q in index.get(w, ()):
-                hits[q] = hits.get(q, 0) + 1
+        hits = Counter([q for w in words[:8] if w in index for q in index[w]])
         first = words[0]
         for q, count in hits.items():
-            if q == seen or count < min(2, tpl.index_words[q]):
+            if q == seen or count < 2 and count < tpl.index_words[q]:
                 continue
             tq = tpl.questions[q]
             if len(tq.tokens) < 3 and tuple(words[: len(tq.tokens)]) != tq.tokens:
@@ -505,6 +515,18 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
     """Where the printed question text ends: (question text, line index, char offset of answer)."""
     m = lines[i].numbered
     start = m.end() if m else 0
+    tokens = q.tokens
+    if i < end_line and tokens:
+        # Fast path: the question line repeats the template word for word (most sheets). The
+        # general path below would align all of it (confident = len(tokens)) and end on this line.
+        first = lines[i].words_from(start)
+        if len(first) >= len(tokens) and tuple(first[: len(tokens)]) == tokens:
+            text = lines[i].text
+            mt = next(itertools.islice(_TOKEN_RE.finditer(text, start), len(tokens) - 1, None), None)
+            char = mt.end() if mt is not None else start
+            pm = _QUESTION_END_RE.match(text, char)
+            char = pm.end() if pm else char
+            return text[start:char].strip(), i, char
     # Sheet words over the question line and the next lines of its block; positions are
     # computed only for the line where the question turns out to end.
     taken: list[tuple[int, int]] = []  # (line index, words used from it)
@@ -528,11 +550,9 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
                 break
             k -= count
         offset = start if line_idx == i else 0
-        char = offset
-        for n, mt in enumerate(_TOKEN_RE.finditer(lines[line_idx].text, offset)):
-            if n == k:
-                char = mt.end()
-                break
+        # The end of the line's k-th word from `offset` (islice walks the matches in C).
+        mt = next(itertools.islice(_TOKEN_RE.finditer(lines[line_idx].text, offset), k, None), None)
+        char = mt.end() if mt is not None else offset
         # Closing punctuation of the question stays with it: "...COW data)", "...(Yes, No)?".
         pm = _QUESTION_END_RE.match(lines[line_idx].text, char)
         char = pm.end() if pm else char
@@ -547,7 +567,7 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
         a = start if k == i else 0
         b = char if k == line_idx else len(lines[k].text)
         parts.append(lines[k].text[a:b].strip())
-    question_text = " ".join(p for p in parts if p)
+    question_text = " ".join([p for p in parts if p])
     return question_text, line_idx, char
 
 
@@ -557,6 +577,9 @@ _FLAG_RE = re.compile(
 )
 
 
+_SPACES_RE = re.compile(r"\s+")
+
+
 def answer_flag(text: str) -> AnswerFlag:
     """yes / no / n/a / unknown / other / empty from an answer's leading word."""
     if not text.strip():
@@ -564,7 +587,7 @@ def answer_flag(text: str) -> AnswerFlag:
     m = _FLAG_RE.match(text)
     if not m:
         return "other"
-    word = re.sub(r"\s+", " ", m.group("flag").lower())
+    word = _SPACES_RE.sub(" ", m.group("flag").lower())
     if word == "yes":
         return "yes"
     if word in ("no", "none"):
@@ -608,7 +631,7 @@ def locate_answers(sheet_text: SheetText) -> _Located:
         q = tpl.questions[c.question]
         qtext, a_line, a_char = _split_question(lines, c.line, nxt, q)
         body = [_ANSWER_LEAD_RE.sub("", lines[a_line].text[a_char:]).strip()]
-        body.extend(lines[k].text.rstrip() for k in range(a_line + 1, nxt))
+        body.extend([lines[k].text.rstrip() for k in range(a_line + 1, nxt)])
         while body and not body[-1].strip():
             body.pop()
         while body and not body[0].strip():
@@ -848,15 +871,17 @@ def _fill_fields(sheet: Codesheet) -> None:
 
     # Quoted provisions, alliance references, URLs: from every answer.
     for a in sheet.answers:
-        for p in fields.find_provisions(a.answer_text):
+        answer_text = a.answer_text
+        for p in fields.find_provisions(answer_text):
             sheet.provisions.append(Provision(a.number, p.article, p.quote))
-        for atopid, ctx in fields.find_alliance_references(a.answer_text):
-            if a.number == 1:
-                continue
-            sheet.references.append(AllianceReference(a.number, atopid, ctx))
-        for url in fields.find_urls(a.answer_text):
+        if a.number != 1:
+            for atopid, ctx in fields.find_alliance_references(answer_text):
+                sheet.references.append(AllianceReference(a.number, atopid, ctx))
+        if "://" not in answer_text:
+            continue  # both URL patterns need it; most answers have no URL
+        for url in fields.find_urls(answer_text):
             sheet.citations.append(Citation(a.number, url))
-        for other in _OTHER_SCHEME_URL_RE.findall(a.answer_text):
+        for other in _OTHER_SCHEME_URL_RE.findall(answer_text):
             # Only http(s) URLs are citations (and ever fetched); say so rather than drop them silently.
             warn(f"question {a.number}: {other} is not an http(s) URL; not cited and never fetched")
 
