@@ -407,24 +407,33 @@ def normalise_lines(source: str) -> tuple[tuple[str, ...], tuple[int, ...], tupl
             if count:
                 notes.append(f"{count} {what}")
 
-    raw_lines = translated.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    unified = translated.replace("\r\n", "\n").replace("\r", "\n")
+    raw_lines = unified.split("\n")
     if len(raw_lines) > 1 and raw_lines[-1] == "":
         raw_lines.pop()  # the final newline ends the last line; it does not start another
 
     lines: list[_Line] = []
     page = 0
-    if _INLINE_BREAKS_RE.search(translated) is None:
-        lines = [_Line(raw.rstrip(), number, 0) for number, raw in enumerate(raw_lines, start=1)]
-    else:
-        for number, raw in enumerate(raw_lines, start=1):
-            if not _INLINE_BREAKS_RE.search(raw):
-                lines.append(_Line(raw.rstrip(), number, page))
-                continue
-            for piece in _INLINE_BREAKS_RE.split(raw):
-                if piece == "\f":
-                    page += 1
-                elif not _INLINE_BREAKS_RE.fullmatch(piece) and piece.strip():
-                    lines.append(_Line(piece.rstrip(), number, page))
+    # Indices of the lines holding a form feed (or another inline break), found from the few break
+    # positions rather than by searching every line.
+    break_lines: list[int] = []
+    index = position = 0
+    for match in _INLINE_BREAKS_RE.finditer(unified):
+        index += unified.count("\n", position, match.start())
+        position = match.start()
+        if not break_lines or break_lines[-1] != index:
+            break_lines.append(index)
+    start = 0
+    for index in [*break_lines, len(raw_lines)]:
+        lines.extend([_Line(raw_lines[k].rstrip(), k + 1, page) for k in range(start, min(index, len(raw_lines)))])
+        if index >= len(raw_lines):
+            break
+        for piece in _INLINE_BREAKS_RE.split(raw_lines[index]):
+            if piece == "\f":
+                page += 1
+            elif not _INLINE_BREAKS_RE.fullmatch(piece) and piece.strip():
+                lines.append(_Line(piece.rstrip(), index + 1, page))
+        start = index + 1
     pages = page + 1
 
     first_question = next((i for i, ln in enumerate(lines) if QUESTION_LINE_RE.match(ln.text)), 0)
