@@ -17,7 +17,6 @@ import difflib
 import functools
 import itertools
 import re
-from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from typing import NamedTuple
@@ -418,10 +417,13 @@ def _candidates(lines: list[_Line], tpl: Template) -> list[_Candidate]:
             continue
         # Text-only matches: a garbled or missing number ("4Members", "Question four: ...").
         # Cheap filter first: a question line opens with (a typo of) the question's first words.
-        hits = Counter([q for w in words[:8] if w in index for q in index[w]])
+        hits: dict[int, int] = {}
+        for w in words[:8]:
+            for q in index.get(w, ()):
+                hits[q] = hits.get(q, 0) + 1
         first = words[0]
         for q, count in hits.items():
-            if q == seen or count < 2 and count < tpl.index_words[q]:
+            if q == seen or count < min(2, tpl.index_words[q]):
                 continue
             tq = tpl.questions[q]
             if len(tq.tokens) < 3 and tuple(words[: len(tq.tokens)]) != tq.tokens:
@@ -533,13 +535,24 @@ def _split_question(lines: list[_Line], i: int, end_line: int, q: TemplateQuesti
     words: list[str] = []
     limit = len(q.tokens) + 12
     j = i
+    exact = checked = False
     while j < end_line and len(words) < limit:
         line_words = lines[j].words_from(start) if j == i else lines[j].words
         take = line_words[: limit - len(words)]
         words.extend(take)
         taken.append((j, len(take)))
         j += 1
-    _, confident, reached = _align(words, q.tokens)
+        if not checked and len(words) >= len(tokens):
+            # A question wrapped over lines word for word: _align would give (n, n, True) whatever
+            # follows, so the lines after it need not be tokenised.
+            checked = True
+            if tuple(words[: len(tokens)]) == tokens:
+                exact = True
+                break
+    if exact:
+        confident, reached = len(tokens), True
+    else:
+        _, confident, reached = _align(words, q.tokens)
     if confident and not reached:
         confident += _template_tail(words[confident:], q.tokens)
     if confident:
