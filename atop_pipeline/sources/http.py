@@ -13,6 +13,11 @@ What "polite and robust" means, and where each rule lives:
 - Redirects are followed by hand so every hop is checked against the scheme and address policy
   (``addresses.py``) and robots.txt; loops and over-long chains become recorded outcomes.
 - The body is streamed and capped *after* content decoding, so a gzip bomb stops at ``max_bytes``.
+- The body must also arrive within ``response_deadline_s`` (and the URL's ``total_deadline_s``): a host
+  that trickles bytes, each read well within the read timeout, is cut off ("too_slow: ..." timeout)
+  and counted against the host's circuit breaker like a host that never answers.
+- TLS is always verified: ``ca_bundle`` only chooses *which* CAs to trust (adilet.zan.kz sends an
+  incomplete chain), and a certificate failure is a recorded ``connection_error`` naming the URL.
 - Failures are values: ``fetch`` returns a ``FetchOutcome`` for every network or HTTP problem.
 """
 
@@ -28,6 +33,7 @@ import logging
 import os
 import re
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -75,6 +81,8 @@ UNREACHABLE_OUTCOMES: frozenset[str] = frozenset({"timeout", "connection_error",
 
 RETRY_STATUSES: tuple[int, ...] = (429, 500, 502, 503, 504)
 REDIRECT_STATUSES: frozenset[int] = frozenset({301, 302, 303, 307, 308})
+#: ``error_message`` prefix of a body that did not arrive within its deadline (outcome ``timeout``).
+TOO_SLOW = "too_slow"
 ROBOTS_MAX_BYTES = 512_000  # Google reads the first 500 KiB of a robots.txt and ignores the rest
 _CHUNK = 64 * 1024
 _DEFAULT_CONTACT = "atop-pipeline@example.org"
@@ -113,6 +121,7 @@ class FetchSettings:
     max_crawl_delay_s: float = 60.0  # a larger robots Crawl-delay is clamped so a run stays bounded
     circuit_breaker_failures: int = 3
     total_deadline_s: float = 120.0  # per URL, all retries and hops included
+    response_deadline_s: float = 60.0  # per response body: a host trickling bytes is cut off after this long
     accept_language: str = "ru, kk;q=0.9, en;q=0.8"
     accept: str = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5"
     ca_bundle: str | None = None  # path to a CA bundle (adilet sends an incomplete chain); never verify=False
@@ -410,6 +419,7 @@ class _Hop:
     location: str | None = None
     error: str | None = None
     via: str = "direct"
+    host_failure: bool = False  # counted against the host's breaker (a stalled or too slow body)
 
 
 class _PoliteRetry(Retry):
@@ -427,6 +437,9 @@ class _PoliteRetry(Retry):
         """Count a connection failure against the host before deciding whether to retry."""
         if error is not None and self.hooks is not None:
             self.hooks._on_attempt_error(error)
+        if error is not None and _certificate_failure(error) is not None:
+            # A certificate the trust store cannot verify will not verify on a second try either.
+            raise urllib3.exceptions.MaxRetryError(_pool, url, reason=error) from error
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
     def get_retry_after(self, response: Any) -> float | None:
@@ -490,6 +503,19 @@ def classify_error(exc: BaseException) -> tuple[str, bool]:
     return "connection_error", False
 
 
+def _certificate_failure(error: BaseException) -> BaseException | None:
+    """The certificate-verification error inside ``error`` (bad chain, unknown CA, wrong host name), if any."""
+    return next(
+        (e for e in _exception_chain(error) if isinstance(e, (ssl.SSLCertVerificationError, ssl.CertificateError))),
+        None,
+    )
+
+
+def _tls_failure(error: BaseException) -> BaseException | None:
+    """The TLS error inside ``error`` (certificate or handshake), if any."""
+    return next((e for e in _exception_chain(error) if isinstance(e, ssl.SSLError)), None) or _certificate_failure(error)
+
+
 def _counts_against_host(error: BaseException) -> bool:
     """True for errors that say the host is unreachable or unresponsive: refused, DNS, any timeout.
 
@@ -509,6 +535,33 @@ def _media_type(content_type: str | None) -> str | None:
     if not content_type:
         return None
     return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def _tls_verify(ca_bundle: str | None) -> str | bool:
+    """What requests' ``verify`` gets: the CA bundle path, else True (the default trust store); never False.
+
+    A ca_bundle that is not an existing file or folder raises ValueError naming it: requests would
+    otherwise fail every HTTPS URL with a message about a "TLS CA certificate bundle", and a value like
+    "false" or "0" (meant to switch verification off) must never be taken for anything but a path.
+    """
+    if ca_bundle is None or not str(ca_bundle).strip():
+        return True
+    path = os.path.expanduser(str(ca_bundle).strip())
+    if not (os.path.isfile(path) or os.path.isdir(path)):
+        raise ValueError(
+            f"ca_bundle {ca_bundle!r} is not a CA bundle file or folder (TLS verification cannot be switched off;"
+            " unset ATOP_HTTP_CA_BUNDLE to use the system trust store)"
+        )
+    return os.path.abspath(path)
+
+
+def _response_socket(response: requests.Response) -> socket.socket | None:
+    """The socket a streamed response is read from, when urllib3 still exposes it."""
+    try:
+        sock = response.raw.connection.sock  # type: ignore[union-attr]
+    except AttributeError:
+        return None
+    return sock if hasattr(sock, "settimeout") else None
 
 
 def _peer_address(response: requests.Response) -> str | None:
@@ -541,6 +594,7 @@ class PoliteFetcher:
         self._sleep = sleep
         self._resolver = resolver
         self._policy = self.settings.address_policy()
+        self._verify = _tls_verify(self.settings.ca_bundle)
         self._hosts: dict[str, _HostState] = {}
         self._hosts_lock = threading.Lock()
         self._robots: dict[str, _RobotsRules] = {}
@@ -655,6 +709,7 @@ class PoliteFetcher:
         key = host_key(url)
         state = self._host(key)
         context = self._context()
+        context.current_url = url  # retries of this request (robots.txt included) are logged under it
         with state.lock:
             try:
                 self._wait_turn(key, url)
@@ -664,6 +719,9 @@ class PoliteFetcher:
                     stream=True,
                     allow_redirects=False,
                     timeout=self._timeouts(),
+                    # Per request, not only on the session: requests lets REQUESTS_CA_BUNDLE /
+                    # CURL_CA_BUNDLE replace a session-level bundle, which silently ignored ca_bundle.
+                    verify=self._verify,
                 )
             except _DeadlineExceeded as exc:
                 return _Hop(url, "timeout", error=str(exc), via=via)
@@ -672,11 +730,14 @@ class PoliteFetcher:
                 return _Hop(url, outcome, error=f"{exc} (last error: {exc.error})", via=via)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                 outcome, _ = classify_error(exc)
+                tls = _tls_failure(exc)
+                if tls is not None:
+                    return _Hop(url, outcome, error=self._tls_message(url, tls), via=via)
                 return _Hop(url, outcome, error=f"{type(exc).__name__}: {exc}", via=via)
+            hop: _Hop | None = None
             try:
                 with self._hosts_lock:
-                    state.failures = 0  # the host answered: the breakers count *consecutive* failures
-                    self._network_failures = 0
+                    self._network_failures = 0  # something answered: the network is up
                 hop = _Hop(url, status=response.status_code, headers=dict(response.headers), via=via)
                 if via == "direct":
                     peer = _peer_address(response)
@@ -693,39 +754,93 @@ class PoliteFetcher:
                 return hop
             finally:
                 response.close()
+                if hop is not None and not hop.host_failure:
+                    # The host answered in full: the breaker counts *consecutive* failures. Reset only
+                    # now, not when the headers arrive, or a host that answers headers promptly and then
+                    # trickles or stalls the body would never open it.
+                    with self._hosts_lock:
+                        state.failures = 0
+
+    def _tls_message(self, url: str, error: BaseException) -> str:
+        """A TLS failure as a recorded message: the URL, OpenSSL's reason and which CAs were trusted."""
+        trusted = f"ca_bundle {self._verify}" if isinstance(self._verify, str) else "the system trust store"
+        reason = getattr(error, "verify_message", None) or getattr(error, "reason", None) or str(error)
+        kind = "certificate verification failed" if _certificate_failure(error) is not None else "TLS handshake failed"
+        hint = " (a server sending an incomplete chain needs a ca_bundle holding its intermediate)" \
+            if "local issuer" in str(error) else ""
+        return f"TLS error for {url}: {kind}: {reason} (trusting {trusted}){hint}"
 
     def _read_body(self, response: requests.Response, hop: _Hop, max_bytes: int, context: _FetchContext) -> None:
-        """Stream the decoded body into ``hop``, stopping at ``max_bytes`` or the URL's deadline."""
+        """Stream the decoded body into ``hop``, stopping at ``max_bytes`` or the body's deadline.
+
+        The deadline is ``response_deadline_s`` from the headers, or the URL's total deadline if that
+        comes first. A body that misses it is a ``timeout`` whose message starts with ``too_slow`` and
+        names the URL and the deadline; nothing of it is kept, and it counts against the host.
+        """
         encoding = response.headers.get("Content-Encoding", "").strip().lower()
         declared = response.headers.get("Content-Length", "").strip()
         if declared.isdigit() and int(declared) > max_bytes and encoding in ("", "identity"):
             hop.outcome, hop.size = "too_large", int(declared)
             hop.error = f"Content-Length {declared} exceeds the cap of {max_bytes} bytes"
             return
+        started = self._clock()
+        response_deadline = started + self.settings.response_deadline_s
+        deadline = min(response_deadline, context.deadline)
+        limit = (
+            f"response deadline of {self.settings.response_deadline_s:g} s"
+            if response_deadline <= context.deadline
+            else f"total deadline of {self.settings.total_deadline_s:g} s for the URL"
+        )
+        sock = _response_socket(response)
+        read_timeout = self.settings.read_timeout_s
         buffer = bytearray()
+
+        def too_slow() -> None:
+            hop.outcome, hop.size, hop.host_failure = "timeout", len(buffer), True
+            hop.error = (
+                f"{TOO_SLOW}: {hop.url} sent {len(buffer)} bytes of its body in {self._clock() - started:.1f} s"
+                f" and did not finish within the {limit}"
+            )
+            self._record_connect_failure(context.current_key, hop.error)
+
         try:
             # urllib3 (>= 2.6) bounds each decoded chunk by the amount asked for, so a gzip bomb is
             # stopped after max_bytes + one chunk of *decoded* data, never inflated whole.
-            # read1 returns whatever one read brings (stream() would keep reading until 64 KB arrive), so
-            # the deadline below is checked after every read and a byte-trickling server is cut off too.
-            while chunk := response.raw.read1(_CHUNK, decode_content=True):
+            # read1 returns whatever one read brings (stream() would keep reading until 64 KB arrive),
+            # so the deadline is checked after every read and a byte-trickling server is cut off; the
+            # socket timeout is shortened to what is left of the deadline, so a server sending one
+            # byte just inside every read timeout cannot overrun it by a whole read timeout either.
+            while True:
+                remaining = deadline - self._clock()
+                if remaining <= 0:
+                    too_slow()
+                    return
+                bounded = remaining < read_timeout
+                if sock is not None:
+                    sock.settimeout(max(min(read_timeout, remaining), 0.01))
+                try:
+                    chunk = response.raw.read1(_CHUNK, decode_content=True)
+                except (urllib3.exceptions.ReadTimeoutError, TimeoutError, socket.timeout):
+                    if bounded:  # the wait was cut short by the deadline, not by the read timeout
+                        too_slow()
+                        return
+                    raise
+                if not chunk:
+                    break
                 buffer += chunk
                 if len(buffer) > max_bytes:
                     hop.outcome, hop.size = "too_large", len(buffer)
                     hop.error = f"body exceeds the cap of {max_bytes} bytes (after content decoding)"
-                    return
-                if self._clock() > context.deadline:
-                    hop.outcome, hop.size = "timeout", len(buffer)
-                    hop.error = f"total deadline of {self.settings.total_deadline_s} s exceeded while reading the body"
                     return
         except urllib3.exceptions.DecodeError as exc:
             hop.outcome, hop.error = "http_error", f"undecodable Content-Encoding {encoding!r}: {exc}"
             return
         except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
             hop.outcome, _ = classify_error(exc)
-            hop.error = f"while reading the body: {type(exc).__name__}: {exc}"
+            hop.error = f"while reading the body of {hop.url}: {type(exc).__name__}: {exc}"
             hop.size = len(buffer)
             if _counts_against_host(exc):
+                hop.host_failure = True
                 self._record_connect_failure(context.current_key, hop.error)
             return
         hop.body = bytes(buffer)
@@ -792,7 +907,7 @@ class PoliteFetcher:
             raise _BreakerOpened(error, self._host(key).down_reason or "host down")
 
     def _record_connect_failure(self, key: str, reason: str) -> bool:
-        """Count one failure to reach (or hear from) ``key``; True when this opens the breaker."""
+        """Count one failure to reach, hear from or finish reading ``key``; True when this opens the breaker."""
         state = self._host(key)
         with self._hosts_lock:
             if state.down_reason is not None:
@@ -800,8 +915,8 @@ class PoliteFetcher:
             state.failures += 1
             if state.failures >= self.settings.circuit_breaker_failures:
                 state.down_reason = (
-                    f"circuit breaker open for {key} after {state.failures} consecutive connection failures; "
-                    f"last: {reason}"
+                    f"circuit breaker open for {key} after {state.failures} consecutive failures"
+                    f" (unreachable, unresponsive or too slow); last: {reason}"
                 )
                 log.warning("%s", state.down_reason)
                 return True
@@ -834,6 +949,7 @@ class PoliteFetcher:
                 loaded = self._load_robots(origin)
                 if isinstance(loaded, _Hop):
                     loaded.url = url
+                    loaded.error = f"{url} not requested: {loaded.error}"
                     return loaded
                 rules = self._robots[origin] = loaded
         if rules.disallow_reason is not None:
@@ -933,7 +1049,7 @@ class PoliteFetcher:
             adapter = HTTPAdapter(max_retries=retry)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
-            session.verify = self.settings.ca_bundle or True
+            session.verify = self._verify
             self._local.session = session
             with self._sessions_lock:
                 self._sessions.append(session)

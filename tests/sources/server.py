@@ -18,6 +18,7 @@ route key is then the absolute URL.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -35,6 +36,7 @@ class Reply:
     delay_s: float = 0.0  # wait this long before sending anything (read timeouts)
     hang: bool = False  # never answer at all, until the server stops
     send_content_length: bool = True
+    trickle_s: float = 0.0  # send the body one byte at a time, this long apart (a slow-loris server)
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class _QuietHTTPServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
 
-        if isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
+        if isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout, ssl.SSLError)):
             return
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
@@ -81,6 +83,7 @@ class LoopbackServer:
         *,
         fallback: Reply | None = Reply(404, b"not found", {"Content-Type": "text/plain"}),
         host: str = "127.0.0.1",
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._routes: dict[str, Route] = dict(routes or {})
         self._served: dict[str, int] = {}
@@ -91,6 +94,14 @@ class LoopbackServer:
         self._in_flight = 0
         self.max_in_flight = 0
         self._httpd = _QuietHTTPServer((host, 0), self._handler_class())
+        self.scheme = "http"
+        if ssl_context is not None:
+            # The handshake happens on the handler's thread (first read), so a client that rejects the
+            # certificate never blocks the accepting thread.
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True,
+                                                         do_handshake_on_connect=False)
+            self.scheme = "https"
+        self.bytes_trickled = 0
         self._thread: threading.Thread | None = None
 
     # -- configuration and inspection --
@@ -105,7 +116,7 @@ class LoopbackServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path`` on this server."""
@@ -219,12 +230,27 @@ class LoopbackServer:
                         self.close_connection = True
                     self.end_headers()
                     if send_body and reply.status not in (204, 304):
-                        self.wfile.write(reply.body)
-                except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                        if reply.trickle_s:
+                            self._trickle(reply)
+                        else:
+                            self.wfile.write(reply.body)
+                except (BrokenPipeError, ConnectionResetError, socket.timeout, ssl.SSLError):
                     self.close_connection = True  # the client gave up first; that is the test's point
                 finally:
                     with server._lock:
                         server._in_flight -= 1
+
+            def _trickle(self, reply: Reply) -> None:
+                # One byte now and one every trickle_s after, each flushed, until the body is sent,
+                # the client hangs up (BrokenPipe) or the server stops.
+                self.close_connection = True
+                for i in range(len(reply.body)):
+                    self.wfile.write(reply.body[i : i + 1])
+                    self.wfile.flush()
+                    with server._lock:
+                        server.bytes_trickled += 1
+                    if server._stopping.wait(reply.trickle_s):
+                        return
 
         return Handler
 
