@@ -44,7 +44,10 @@ from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
 import requests
+import urllib3.connection
+import urllib3.connectionpool
 import urllib3.exceptions
+import urllib3.poolmanager
 from protego import Protego
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
@@ -573,6 +576,101 @@ def _peer_address(response: requests.Response) -> str | None:
         return None
 
 
+# --- the header watchdog ----------------------------------------------------------------------
+#
+# A read timeout bounds each socket read, not a response: a server sending one header byte per
+# read timeout would hold ``getresponse`` for days (http.client reads a 64 KiB line a byte at a time).
+# The fetcher's pools use connections whose ``getresponse`` runs under a timer that shuts the socket
+# down when the headers are late; the body has its own deadline in ``PoliteFetcher._read_body``.
+
+_header_watch = threading.local()  # .seconds: how long this thread's next response headers may take
+
+
+class _HeadersTooSlow(Exception):
+    """Raised from getresponse when the header watchdog cut the connection (never retried by urllib3)."""
+
+
+class _WatchedResponseMixin:
+    """``getresponse`` under a watchdog timer (the limit comes from the calling thread's ``_header_watch``)."""
+
+    sock: Any
+
+    def getresponse(self):  # type: ignore[no-untyped-def]
+        """The response headers, or _HeadersTooSlow once the watched thread's limit has passed."""
+        limit = getattr(_header_watch, "seconds", None)
+        sock = self.sock
+        if limit is None or sock is None:
+            return super().getresponse()  # type: ignore[misc]
+        fired = threading.Event()
+
+        def cut() -> None:
+            fired.set()
+            try:
+                # The plain socket's shutdown, also for TLS: the reader thread owns the SSL object;
+                # shutting the descriptor down makes its blocked read return at once.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            except (OSError, TypeError):
+                pass
+
+        timer = threading.Timer(limit, cut)
+        timer.daemon = True
+        timer.start()
+        message = f"the response headers did not arrive within {limit:.1f} s"
+        try:
+            response = super().getresponse()  # type: ignore[misc]
+        except BaseException as exc:
+            if fired.is_set():
+                raise _HeadersTooSlow(message) from exc
+            raise
+        finally:
+            timer.cancel()
+        if fired.is_set():
+            # http.client takes the shut-down socket's EOF for the end of the headers: they are partial.
+            response.close()
+            raise _HeadersTooSlow(message)
+        return response
+
+
+class _WatchedHTTPConnection(_WatchedResponseMixin, urllib3.connection.HTTPConnection):
+    """urllib3's HTTP connection with the header watchdog."""
+
+
+class _WatchedHTTPSConnection(_WatchedResponseMixin, urllib3.connection.HTTPSConnection):
+    """urllib3's HTTPS connection with the header watchdog."""
+
+
+class _WatchedHTTPConnectionPool(urllib3.connectionpool.HTTPConnectionPool):
+    """HTTP pool handing out watched connections."""
+
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
+    """HTTPS pool handing out watched connections."""
+
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+def _watch_pools(manager: Any) -> Any:
+    """Make a urllib3 pool/proxy manager build watched pools (a SOCKS manager's own pools are left alone)."""
+    if getattr(manager, "pool_classes_by_scheme", None) is urllib3.poolmanager.pool_classes_by_scheme:
+        manager.pool_classes_by_scheme = {"http": _WatchedHTTPConnectionPool, "https": _WatchedHTTPSConnectionPool}
+    return manager
+
+
+class _WatchedAdapter(HTTPAdapter):
+    """requests' adapter whose pools (direct and through a proxy) use watched connections."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        """The usual pool manager, with watched pools."""
+        super().init_poolmanager(*args, **kwargs)
+        _watch_pools(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """The usual proxy manager, with watched pools."""
+        return _watch_pools(super().proxy_manager_for(proxy, **proxy_kwargs))
+
+
 # --- the fetcher ------------------------------------------------------------------------------
 
 
@@ -713,6 +811,7 @@ class PoliteFetcher:
         with state.lock:
             try:
                 self._wait_turn(key, url)
+                _header_watch.seconds = self._header_limit(context)
                 response = self._session().get(
                     url,
                     headers=headers,
@@ -725,6 +824,10 @@ class PoliteFetcher:
                 )
             except _DeadlineExceeded as exc:
                 return _Hop(url, "timeout", error=str(exc), via=via)
+            except _HeadersTooSlow as exc:
+                error = f"{TOO_SLOW}: {url}: {exc} ({self._deadline_name(context)})"
+                self._record_connect_failure(key, error)
+                return _Hop(url, "timeout", error=error, via=via, host_failure=True)
             except _BreakerOpened as exc:
                 outcome, _ = classify_error(exc.error)
                 return _Hop(url, outcome, error=f"{exc} (last error: {exc.error})", via=via)
@@ -734,6 +837,8 @@ class PoliteFetcher:
                 if tls is not None:
                     return _Hop(url, outcome, error=self._tls_message(url, tls), via=via)
                 return _Hop(url, outcome, error=f"{type(exc).__name__}: {exc}", via=via)
+            finally:
+                _header_watch.seconds = None
             hop: _Hop | None = None
             try:
                 with self._hosts_lock:
@@ -761,6 +866,20 @@ class PoliteFetcher:
                     with self._hosts_lock:
                         state.failures = 0
 
+    def _header_limit(self, context: _FetchContext) -> float:
+        """Seconds the next response's headers may take: the response deadline or what is left of the URL's.
+
+        Never under half a second, so a fake test clock far along cannot make the watchdog fire at once.
+        """
+        return max(min(self.settings.response_deadline_s, context.deadline - self._clock()), 0.5)
+
+    def _deadline_name(self, context: _FetchContext, started: float | None = None) -> str:
+        """Which deadline bounds a response that started at ``started`` (now by default), for messages."""
+        started = self._clock() if started is None else started
+        if started + self.settings.response_deadline_s <= context.deadline:
+            return f"response deadline of {self.settings.response_deadline_s:g} s"
+        return f"total deadline of {self.settings.total_deadline_s:g} s for the URL"
+
     def _tls_message(self, url: str, error: BaseException) -> str:
         """A TLS failure as a recorded message: the URL, OpenSSL's reason and which CAs were trusted."""
         trusted = f"ca_bundle {self._verify}" if isinstance(self._verify, str) else "the system trust store"
@@ -786,11 +905,7 @@ class PoliteFetcher:
         started = self._clock()
         response_deadline = started + self.settings.response_deadline_s
         deadline = min(response_deadline, context.deadline)
-        limit = (
-            f"response deadline of {self.settings.response_deadline_s:g} s"
-            if response_deadline <= context.deadline
-            else f"total deadline of {self.settings.total_deadline_s:g} s for the URL"
-        )
+        limit = self._deadline_name(context, started)
         sock = _response_socket(response)
         read_timeout = self.settings.read_timeout_s
         buffer = bytearray()
@@ -1046,7 +1161,7 @@ class PoliteFetcher:
                 raise_on_redirect=False,
             )
             retry.hooks = self
-            adapter = HTTPAdapter(max_retries=retry)
+            adapter = _WatchedAdapter(max_retries=retry)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.verify = self._verify

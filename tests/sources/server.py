@@ -37,6 +37,7 @@ class Reply:
     hang: bool = False  # never answer at all, until the server stops
     send_content_length: bool = True
     trickle_s: float = 0.0  # send the body one byte at a time, this long apart (a slow-loris server)
+    trickle_headers_s: float = 0.0  # send the status line, then one header byte this often, forever
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,9 @@ class LoopbackServer:
                     if reply.delay_s and server._stopping.wait(reply.delay_s):
                         self.close_connection = True
                         return
+                    if reply.trickle_headers_s:
+                        self._trickle_headers(reply)
+                        return
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
@@ -239,6 +243,15 @@ class LoopbackServer:
                 finally:
                     with server._lock:
                         server._in_flight -= 1
+
+            def _trickle_headers(self, reply: Reply) -> None:
+                # A status line, then one endless header line, a byte at a time: headers never end.
+                self.close_connection = True
+                self.wfile.write(f"HTTP/1.1 {reply.status} OK\r\nX-Slow: ".encode("ascii"))
+                while not server._stopping.wait(reply.trickle_headers_s):
+                    self.wfile.write(b"a")
+                    with server._lock:
+                        server.bytes_trickled += 1
 
             def _trickle(self, reply: Reply) -> None:
                 # One byte now and one every trickle_s after, each flushed, until the body is sent,

@@ -162,3 +162,42 @@ def test_the_response_deadline_is_read_from_the_environment():
 
     assert settings.response_deadline_s == 7.5
     assert FetchSettings().response_deadline_s == 60.0
+
+
+def test_trickled_response_headers_are_cut_off_too(server, make_fetcher):
+    # http.client would read a 64 KiB header line a byte at a time, each read within the read timeout.
+    server.route("/slow", Reply(trickle_headers_s=0.05))
+    url = server.url("/slow")
+
+    outcome = make_fetcher(slow_settings(response_deadline_s=0.5)).fetch(url)
+
+    assert outcome.outcome == "timeout"
+    message = outcome.error_message or ""
+    assert message.startswith(TOO_SLOW) and url in message and "response deadline of 0.5 s" in message
+    assert outcome.status_code is None and outcome.body is None
+
+
+def test_hosts_trickling_headers_open_the_breaker(server, make_fetcher):
+    for n in range(4):
+        server.route(f"/slow/{n}", Reply(trickle_headers_s=0.05))
+    fetcher = make_fetcher(slow_settings(response_deadline_s=0.5, circuit_breaker_failures=2, max_retries=2))
+
+    outcomes = [fetcher.fetch(server.url(f"/slow/{n}")) for n in range(4)]
+
+    assert [o.outcome for o in outcomes] == ["timeout", "timeout", "host_down", "host_down"]
+    assert [server.count(f"/slow/{n}") for n in range(4)] == [1, 1, 0, 0]  # never retried
+
+
+def test_trickled_headers_through_tls_are_cut_off_too(tmp_path, make_fetcher):
+    from tests.sources.tls import bundle, issue_server, make_root
+
+    root = make_root(tmp_path / "pki")
+    identity = issue_server(root, tmp_path / "pki")
+    with LoopbackServer(ssl_context=identity.context()) as tls_server:
+        tls_server.route("/slow", Reply(trickle_headers_s=0.05))
+        settings = slow_settings(response_deadline_s=0.5, ca_bundle=str(bundle(tmp_path / "pki", root)))
+
+        outcome = make_fetcher(settings).fetch(tls_server.url("/slow"))
+
+    assert outcome.outcome == "timeout"
+    assert (outcome.error_message or "").startswith(TOO_SLOW)
