@@ -13,9 +13,11 @@ What "polite and robust" means, and where each rule lives:
 - Redirects are followed by hand so every hop is checked against the scheme and address policy
   (``addresses.py``) and robots.txt; loops and over-long chains become recorded outcomes.
 - The body is streamed and capped *after* content decoding, so a gzip bomb stops at ``max_bytes``.
-- The body must also arrive within ``response_deadline_s`` (and the URL's ``total_deadline_s``): a host
-  that trickles bytes, each read well within the read timeout, is cut off ("too_slow: ..." timeout)
-  and counted against the host's circuit breaker like a host that never answers.
+- The headers, and then the body, must each arrive within ``response_deadline_s`` (and within the URL's
+  ``total_deadline_s``): a host that trickles bytes, each read well within the read timeout, is cut off
+  (a ``timeout`` whose message starts with ``too_slow``) and counted against the host's circuit breaker
+  like a host that never answers. Headers are watched by a timer (``_WatchedAdapter``), the body by
+  the read loop in ``_read_body``.
 - TLS is always verified: ``ca_bundle`` only chooses *which* CAs to trust (adilet.zan.kz sends an
   incomplete chain), and a certificate failure is a recorded ``connection_error`` naming the URL.
 - Failures are values: ``fetch`` returns a ``FetchOutcome`` for every network or HTTP problem.
@@ -124,7 +126,9 @@ class FetchSettings:
     max_crawl_delay_s: float = 60.0  # a larger robots Crawl-delay is clamped so a run stays bounded
     circuit_breaker_failures: int = 3
     total_deadline_s: float = 120.0  # per URL, all retries and hops included
-    response_deadline_s: float = 60.0  # per response body: a host trickling bytes is cut off after this long
+    # Per response: the headers must arrive within it, then the body within it again (each capped by what
+    # is left of total_deadline_s). A host trickling bytes is cut off ("too_slow") and counts as a failure.
+    response_deadline_s: float = 60.0
     accept_language: str = "ru, kk;q=0.9, en;q=0.8"
     accept: str = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5"
     ca_bundle: str | None = None  # path to a CA bundle (adilet sends an incomplete chain); never verify=False
@@ -869,9 +873,11 @@ class PoliteFetcher:
     def _header_limit(self, context: _FetchContext) -> float:
         """Seconds the next response's headers may take: the response deadline or what is left of the URL's.
 
-        Never under half a second, so a fake test clock far along cannot make the watchdog fire at once.
+        Never under a second (or the response deadline, if shorter): the watchdog runs on real time, and
+        a URL deadline nearly used up (or a fake test clock far along) must not cut a prompt answer.
         """
-        return max(min(self.settings.response_deadline_s, context.deadline - self._clock()), 0.5)
+        deadline = self.settings.response_deadline_s
+        return max(min(deadline, context.deadline - self._clock()), min(deadline, 1.0))
 
     def _deadline_name(self, context: _FetchContext, started: float | None = None) -> str:
         """Which deadline bounds a response that started at ``started`` (now by default), for messages."""
