@@ -201,3 +201,23 @@ def test_trickled_headers_through_tls_are_cut_off_too(tmp_path, make_fetcher):
 
     assert outcome.outcome == "timeout"
     assert (outcome.error_message or "").startswith(TOO_SLOW)
+
+
+@pytest.mark.parametrize("reply", [TRICKLE, Reply(trickle_headers_s=0.05)], ids=["body", "headers"])
+def test_a_trickling_answer_through_a_proxy_is_cut_off_too(monkeypatch, make_fetcher, reply):
+    target = "http://treaty.invalid/slow"
+    with LoopbackServer(routes={target: reply}) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.base_url)
+
+        # The target is never resolved here (the proxy is asked for it): a lookup would fail the test.
+        fetcher = make_fetcher(slow_settings(allow_private_addresses=False), resolver=_no_lookups)
+
+        outcome = fetcher.fetch(target)
+
+    assert outcome.fetched_via == "proxy"
+    assert outcome.outcome == "timeout"
+    assert (outcome.error_message or "").startswith(TOO_SLOW) and target in (outcome.error_message or "")
+
+
+def _no_lookups(host, port, *args, **kwargs):
+    raise AssertionError(f"{host} must not be resolved: the proxy resolves proxied targets")
