@@ -1,25 +1,39 @@
-"""Parser throughput on the bundled fixture sheets: `python benchmarks/parse_speed.py [ROUNDS]`.
+"""Parser throughput per core.
 
-Prints sheets per CPU-second for reading (bytes -> SheetText) and parsing (SheetText -> Codesheet)
-measured in the same run, and their ratio. CPU time (not wall time) so a busy machine does not
-distort the per-core figure. The target is >= 200 parsed sheets/s per core for ~13 KB sheets.
+    python benchmarks/parse_speed.py [ROUNDS]                  # the bundled fixture sheets, warm
+    python benchmarks/parse_speed.py --corpus DIR [--runs N]   # a generated corpus, as benchmarks/run.py
+
+Fixture mode prints sheets per CPU-second for reading (bytes -> SheetText) and parsing (SheetText ->
+Codesheet) measured in the same run, and their ratio.
+
+Corpus mode measures what benchmarks/run.py's `parse_sheets_per_s` measures: `parse_bytes(path.read_bytes(),
+name)` over every sheet file of DIR (hidden files left out) in one process, once, after one warm-up
+parse of the first file, so the per-process caches (template, COW names, PDF extractions) start cold.
+It reports sheets per CPU second overall and per file kind (time.process_time, so other work on the
+machine distorts it less than wall time). With --runs N each run is a fresh subprocess and the
+median and best are printed. Make the corpus with `atop-pipeline synth --out DIR`.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-from atop_pipeline.codesheets.parser import parse_text  # noqa: E402
+from atop_pipeline.codesheets.parser import parse_bytes, parse_text  # noqa: E402
 from atop_pipeline.codesheets.reading import read_sheet  # noqa: E402
 
-SHEETS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "sheets"
+SHEETS = REPO / "tests" / "fixtures" / "sheets"
 
 
-def main(rounds: int = 50) -> None:
+def fixtures(rounds: int = 50) -> None:
     """Time read_sheet and parse_text over every fixture sheet, `rounds` times."""
     inputs = [(p.name, p.read_bytes()) for p in sorted(SHEETS.glob("*.txt"))]
     texts = [read_sheet(data, name) for name, data in inputs]
@@ -43,5 +57,74 @@ def main(rounds: int = 50) -> None:
     print(f"parse/read time ratio: {parse_s / read_s:.2f}")
 
 
+def sheet_files(corpus: Path) -> list[Path]:
+    """Every sheet file of a corpus (hidden files such as the manifest left out), sorted."""
+    return sorted(
+        p for p in corpus.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
+    )
+
+
+def measure_corpus(corpus: Path) -> dict[str, object]:
+    """One pass of parse_bytes over the corpus in this process: CPU seconds overall and per kind."""
+    files = sheet_files(corpus)
+    if not files:
+        raise SystemExit(f"no sheet files under {corpus}")
+    parse_bytes(files[0].read_bytes(), files[0].name)  # imports and caches outside the timing
+    by_kind: dict[str, list[float]] = {}
+    failures = 0
+    cpu0 = time.process_time()
+    for path in files:
+        s0 = time.process_time()
+        try:
+            parse_bytes(path.read_bytes(), path.relative_to(corpus).as_posix())
+        except Exception:  # noqa: BLE001 - a failing sheet still costs its time; counted, not fatal
+            failures += 1
+        by_kind.setdefault(path.suffix.lower().lstrip(".") or "other", []).append(time.process_time() - s0)
+    cpu_s = time.process_time() - cpu0
+    return {
+        "files": len(files),
+        "cpu_s": cpu_s,
+        "sheets_per_cpu_s": len(files) / cpu_s,
+        "failures": failures,
+        "by_kind": {k: {"files": len(v), "sheets_per_cpu_s": len(v) / sum(v)} for k, v in sorted(by_kind.items())},
+    }
+
+
+def _show(result: dict[str, object]) -> str:
+    kinds = ", ".join(f"{k} {v['sheets_per_cpu_s']:.0f}/s ({v['files']})" for k, v in result["by_kind"].items())  # type: ignore[union-attr]
+    return (f"{result['sheets_per_cpu_s']:.1f} sheets/CPU-s over {result['files']} files "
+            f"({result['cpu_s']:.2f} CPU s, {result['failures']} failures); {kinds}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fixture mode by default; --corpus DIR measures a generated corpus."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=50, help="fixture mode: rounds (default 50)")
+    parser.add_argument("--corpus", type=Path, help="measure parse_bytes over this corpus folder")
+    parser.add_argument("--runs", type=int, default=1, help="corpus mode: fresh-process runs (median and best shown)")
+    parser.add_argument("--json", action="store_true", help="corpus mode, one run: print the result as JSON")
+    args = parser.parse_args(argv)
+    if args.corpus is None:
+        fixtures(args.rounds)
+        return 0
+    if args.runs <= 1:
+        result = measure_corpus(args.corpus)
+        print(json.dumps(result) if args.json else _show(result))
+        return 0
+    results = []
+    for run in range(args.runs):
+        out = subprocess.run([sys.executable, __file__, "--corpus", str(args.corpus), "--json"],
+                             check=True, capture_output=True, text=True).stdout
+        results.append(json.loads(out))
+        print(f"run {run + 1}: {_show(results[-1])}")
+    rates = [r["sheets_per_cpu_s"] for r in results]
+    print(f"median {statistics.median(rates):.1f}, best {max(rates):.1f} sheets/CPU-s over {len(rates)} runs")
+    for kind in results[0]["by_kind"]:
+        per = [r["by_kind"][kind]["sheets_per_cpu_s"] for r in results]
+        print(f"  {kind}: median {statistics.median(per):.1f}, best {max(per):.1f} sheets/CPU-s")
+    return 0
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    sys.exit(main())
