@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ class IngestSummary:
     loaded: int = 0
     quarantined: int = 0
     unchanged: int = 0
+    copies: int = 0
     errors: int = 0
     urls: int = 0
     fetched_ok: int = 0
@@ -53,7 +55,7 @@ class IngestSummary:
     def from_metadata(cls, values: dict[str, Any]) -> IngestSummary:
         """The summary from a Dagster run's materialization metadata (`"<asset>:<key>" -> value`)."""
         summary = cls()
-        for name in ("files_read", "sheets_parsed", "loaded", "quarantined", "unchanged", "errors"):
+        for name in ("files_read", "sheets_parsed", "loaded", "quarantined", "unchanged", "copies", "errors"):
             setattr(summary, name, int(values.get(f"codesheets:{name}", 0) or 0))
         for name in ("urls", "fetched_ok", "fetch_failed", "unreachable"):
             setattr(summary, name, int(values.get(f"source_documents:{name}", 0) or 0))
@@ -69,6 +71,7 @@ class IngestSummary:
             f"files read: {self.files_read}",
             f"sheets parsed: {self.sheets_parsed}",
             f"sheets loaded: {self.loaded} (unchanged: {self.unchanged})",
+            *([f"copies of another sheet of the batch (kept, not loaded twice): {self.copies}"] if self.copies else []),
             f"sheets quarantined: {self.quarantined}",
             f"errors recorded: {self.errors}",
         ]
@@ -97,11 +100,32 @@ def parse_inputs(items: Iterable, *, cutoff: dt.date = DEFAULT_CUTOFF) -> Parsed
             batch.errors.append(item)
             continue
         batch.inputs.append(item)
-        try:
-            batch.sheets.append(parse_bytes(item.data, item.source_file, cutoff=cutoff))
-        except (SheetReadError, NotACodesheetError) as exc:
-            batch.errors.append(exc.error)
+        key = (item.sha256, item.source_file, cutoff)
+        parsed = _PARSED.get(key)
+        if parsed is None:
+            try:
+                parsed = parse_bytes(item.data, item.source_file, cutoff=cutoff)
+            except (SheetReadError, NotACodesheetError) as exc:
+                parsed = exc.error
+            _remember(key, parsed)
+        if isinstance(parsed, SheetError):
+            batch.errors.append(parsed)
+        else:
+            batch.sheets.append(parsed)
     return batch
+
+
+#: Sheets parsed in this process, by (sha256, source file, cut-off): a run's later steps (the status
+#: step re-reads current sheets) and the folder scan reuse a parse instead of repeating it. Bounded:
+#: a parsed sheet is ~30 KB, so this holds at most ~60 MB. Parsing is a pure function of the key.
+_PARSED: dict[tuple[str, str, dt.date], Any] = {}
+_PARSED_MAX = 2048
+
+
+def _remember(key: tuple[str, str, dt.date], parsed: Any) -> None:
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.pop(next(iter(_PARSED)))  # the oldest (dicts keep insertion order)
+    _PARSED[key] = parsed
 
 
 def read_and_parse(sheets_root: Path | str, *, cutoff: dt.date = DEFAULT_CUTOFF) -> ParsedBatch:
@@ -392,6 +416,7 @@ class SheetLoad:
     loaded: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    copies: int = 0  # sheets saying the same as another sheet of the batch, kept as non-current copies
     errors: int = 0  # files that failed reading or parsing
     error_rows: int = 0
     loaded_atopids: list[int] = field(default_factory=list)
@@ -406,6 +431,7 @@ class SheetLoad:
             "loaded": self.loaded,
             "unchanged": self.unchanged,
             "quarantined": self.quarantined,
+            "copies": self.copies,
             "errors": self.errors,
         }
 
@@ -420,10 +446,25 @@ class SheetLoad:
         return self.quarantine if self.quarantine is not None else pd.DataFrame()
 
 
+#: Sheets validated and loaded per transaction. pandera copies every frame it validates, so one
+#: transaction for a whole batch grows memory with the batch; chunks keep it flat (benchmarks/).
+LOAD_CHUNK_SHEETS = 400
+
+
 def load_inputs(
-    wh, items: Iterable, *, cutoff: dt.date = DEFAULT_CUTOFF, reference_dir: Path | str | None = None
+    wh,
+    items: Iterable,
+    *,
+    cutoff: dt.date = DEFAULT_CUTOFF,
+    reference_dir: Path | str | None = None,
+    chunk_sheets: int = LOAD_CHUNK_SHEETS,
 ) -> SheetLoad:
-    """Parse the read inputs and load them (quarantining bad sheets) into the working warehouse."""
+    """Parse the read inputs and load them (quarantining bad sheets) into the working warehouse.
+
+    Loaded in chunks of about `chunk_sheets` sheets, each its own transaction; every sheet of one
+    alliance is in the same chunk (copies and conflicts are decided together), and references to
+    alliances of other chunks resolve. Readers never see the chunks: they read the published file.
+    """
     from atop_pipeline.warehouse.load import load_batch
 
     batch = parse_inputs(items, cutoff=cutoff)
@@ -432,15 +473,51 @@ def load_inputs(
     outcome.sheets_parsed = len(batch.sheets)
     if not batch.inputs and not batch.errors:
         return outcome
-    report = load_batch(wh, batch.sheets, batch.errors, batch.inputs,
-                        reference_dir=Path(reference_dir) if reference_dir else None)
-    outcome.loaded, outcome.unchanged = report.loaded, report.unchanged
-    outcome.quarantined, outcome.errors, outcome.error_rows = report.quarantined, report.errors, report.error_rows
-    outcome.loaded_atopids = list(report.loaded_atopids)
-    outcome.failed_files = sorted(set(report.quarantined_files) | {e.source_file for e in batch.errors})
+    known = {s.atopid for s in batch.sheets if s.atopid is not None}
+    failed = {e.source_file for e in batch.errors}
+    for number, (sheets, errors, inputs) in enumerate(_load_chunks(batch, chunk_sheets)):
+        report = load_batch(wh, sheets, errors, inputs, known_atopids=known,
+                            reference_dir=Path(reference_dir) if reference_dir and number == 0 else None)
+        outcome.loaded += report.loaded
+        outcome.unchanged += report.unchanged
+        outcome.copies += report.copies
+        outcome.quarantined += report.quarantined
+        outcome.errors += report.errors
+        outcome.error_rows += report.error_rows
+        outcome.loaded_atopids.extend(report.loaded_atopids)
+        failed.update(report.quarantined_files)
+    outcome.loaded_atopids.sort()
+    outcome.failed_files = sorted(failed)
     with wh.connect() as con:
         outcome.quarantine = con.execute(_Q_QUARANTINE, [outcome.failed_files]).df()
     return outcome
+
+
+def _load_chunks(batch: ParsedBatch, size: int) -> list[tuple[list[Codesheet], list[SheetError], list]]:
+    """(sheets, errors, inputs) per chunk: whole alliances of about `size` sheets; the read/parse
+    errors and the inputs that did not parse go with the first chunk."""
+    by_alliance: dict[int | None, list[Codesheet]] = {}
+    for sheet in batch.sheets:
+        by_alliance.setdefault(sheet.atopid, []).append(sheet)
+    chunks: list[list[Codesheet]] = [[]]
+    for group in by_alliance.values():
+        if chunks[-1] and len(chunks[-1]) + len(group) > size:
+            chunks.append([])
+        chunks[-1].extend(group)
+    inputs_by_sha: dict[str, list] = {}
+    for item in batch.inputs:
+        inputs_by_sha.setdefault(item.sha256, []).append(item)
+    parsed = {s.sha256 for s in batch.sheets}
+    out = []
+    for number, sheets in enumerate(chunks):
+        shas = dict.fromkeys(s.sha256 for s in sheets)
+        inputs = [i for sha in shas for i in inputs_by_sha.get(sha, [])]
+        errors: list[SheetError] = []
+        if number == 0:
+            errors = list(batch.errors)
+            inputs += [i for i in batch.inputs if i.sha256 not in parsed]
+        out.append((sheets, errors, inputs))
+    return out
 
 
 @dataclass(frozen=True)
@@ -786,12 +863,15 @@ class StatusReport:
     as_of: dt.date
     verdicts: dict[str, int] = field(default_factory=dict)  # verdict -> count
     with_disagreements: int = 0
+    assessed: int = 0  # verdicts computed by this run
+    reused: int = 0  # verdicts already stored for the date from the same inputs
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.verdicts.items())) or "none"
         return [f"in-force verdicts as of {self.as_of.isoformat()}: {kinds}",
-                f"alliances with disagreements: {self.with_disagreements}"]
+                f"alliances with disagreements: {self.with_disagreements}",
+                f"assessed now: {self.assessed}, kept (same inputs): {self.reused}"]
 
 
 def _reading_from_row(row: dict[str, Any]):
@@ -856,21 +936,83 @@ def _raw_input(data: bytes, source_file: str):
     return RawInput(source_file, data)
 
 
+_Q_CURRENT_VERSIONS = "SELECT atopid, sha256 FROM codesheets WHERE is_current ORDER BY atopid"
+_Q_CITED_BY = "SELECT atopid, url FROM citations"
+_Q_PRIOR_VERDICTS = "SELECT atopid, inputs_digest FROM in_force_status WHERE as_of = ?"
+_Q_SHEETS_BY_SHA = (
+    "SELECT r.data, r.source_file FROM raw_inputs AS r WHERE list_contains(?, r.sha256) ORDER BY r.sha256"
+)
+_Q_VERDICT_COUNTS = (
+    "SELECT verdict, count(*), count(*) FILTER (WHERE disagreements_json NOT IN ('[]', '') "
+    "AND disagreements_json IS NOT NULL) FROM in_force_status WHERE as_of = ? AND list_contains(?, atopid) "
+    "GROUP BY verdict"
+)
+
+
+def _assessor_version() -> str:
+    """Identity of the code a verdict comes from: the parser version and the assessor's source."""
+    import atop_pipeline.status as status_module
+    from atop_pipeline.codesheets.parser import PARSER_VERSION
+
+    digest = hashlib.sha256(Path(status_module.__file__).read_bytes()).hexdigest()[:16]
+    return f"{PARSER_VERSION}:{digest}"
+
+
+def _document_fingerprint(outcome: Any, reading: Any) -> list[Any]:
+    """What a stored document gives the assessor, without when it was fetched: the outcome kind, the
+    page's bytes and what was read from them. A repeated failure of the same kind is no change."""
+    import dataclasses
+
+    read = None
+    if reading is not None:
+        read = {k: v for k, v in dataclasses.asdict(reading).items() if k != "snapshot_id"}
+    return [outcome.url, outcome.outcome, outcome.status_code, outcome.sha256, read]
+
+
+def verdict_inputs(sheets: dict[int, str], cited: dict[int, list[str]], documents: list[tuple[Any, Any]] | None,
+                   version: str) -> dict[int, str]:
+    """A digest per alliance of everything its verdict for one as-of date depends on: the sheet's
+    bytes, the documents of the URLs it cites, and the assessor's code."""
+    by_url: dict[str, list[Any]] = {}
+    for outcome, reading in documents or []:
+        by_url.setdefault(outcome.url, []).append(_document_fingerprint(outcome, reading))
+    out = {}
+    for atopid, sha in sheets.items():
+        docs = [by_url.get(u, []) for u in sorted(set(cited.get(atopid, [])))]
+        payload = json.dumps([version, sha, documents is None, docs], sort_keys=True, default=str)
+        out[atopid] = hashlib.sha256(payload.encode()).hexdigest()
+    return out
+
+
 def assess_status(wh, *, as_of: dt.date, cutoff: dt.date = DEFAULT_CUTOFF) -> StatusReport:
-    """A verdict per current alliance as of `as_of`, from its sheet and its sources' latest snapshots."""
+    """A verdict per current alliance as of `as_of`, from its sheet and its sources' latest snapshots.
+
+    A verdict already stored for `as_of` from the same inputs (`in_force_status.inputs_digest`: the
+    sheet's bytes, its sources' content and outcomes, the assessor's code) is kept as it is: only
+    alliances whose inputs changed are re-parsed and re-assessed, so a re-run with nothing new costs
+    no parsing. A new as-of date assesses everything.
+    """
     from atop_pipeline.status import assess_all
     from atop_pipeline.warehouse.writer import write_rows
 
     with wh.connect() as con:
-        sheets = current_sheets(con, cutoff=cutoff)
+        versions = dict(con.execute(_Q_CURRENT_VERSIONS).fetchall())
+        cited: dict[int, list[str]] = {}
+        for atopid, url in con.execute(_Q_CITED_BY).fetchall():
+            cited.setdefault(atopid, []).append(url)
         documents = stored_documents(con)
-    verdicts = assess_all(sheets, documents or None, as_of)
-    report = StatusReport(as_of=as_of)
-    for v in verdicts:
-        report.verdicts[v.verdict] = report.verdicts.get(v.verdict, 0) + 1
-        report.with_disagreements += bool(v.disagreements)
+        prior = dict(con.execute(_Q_PRIOR_VERDICTS, [as_of]).fetchall())
+        digests = verdict_inputs(versions, cited, documents or None, _assessor_version())
+        stale = sorted(a for a, d in digests.items() if prior.get(a) != d)
+        rows = con.execute(_Q_SHEETS_BY_SHA, [[versions[a] for a in stale]]).fetchall() if stale else []
+    batch = parse_inputs((_raw_input(bytes(data), source_file) for data, source_file in rows), cutoff=cutoff)
+    # A stored sheet that today's parser rejects gets no new verdict (its last one stays); the next
+    # ingest of its file records why.
+    verdicts = assess_all(batch.sheets, documents or None, as_of)
+    report = StatusReport(as_of=as_of, assessed=len(verdicts), reused=len(versions) - len(stale))
     if verdicts:
         frame = _record_frame(verdicts)
+        frame["inputs_digest"] = [digests.get(v.atopid) for v in verdicts]
         with wh.connect() as con:
             con.begin()
             try:
@@ -879,6 +1021,10 @@ def assess_status(wh, *, as_of: dt.date, cutoff: dt.date = DEFAULT_CUTOFF) -> St
             except BaseException:
                 con.rollback()
                 raise
+    with wh.connect() as con:
+        for verdict, count, disagreeing in con.execute(_Q_VERDICT_COUNTS, [as_of, list(versions)]).fetchall():
+            report.verdicts[verdict] = int(count)
+            report.with_disagreements += int(disagreeing)
     return report
 
 
@@ -972,7 +1118,9 @@ def cited_hosts(published_path: str | Path) -> list[str]:
 _Q_SETTLED_INPUTS = """
 SELECT r.sha256 FROM raw_inputs AS r
 WHERE EXISTS (SELECT 1 FROM codesheets AS c
-              WHERE c.sha256 = r.sha256 AND c.is_current AND c.parser_version = ?)
+              WHERE c.sha256 = r.sha256 AND c.is_current AND c.parser_version = $1)
+   OR EXISTS (SELECT 1 FROM codesheets AS c JOIN codesheets AS k ON k.sha256 = c.duplicate_of
+              WHERE c.sha256 = r.sha256 AND c.parser_version = $1 AND k.is_current AND k.parser_version = $1)
    OR (NOT EXISTS (SELECT 1 FROM codesheets AS c WHERE c.sha256 = r.sha256)
        AND EXISTS (SELECT 1 FROM ingest_errors AS e WHERE e.sha256 = r.sha256 AND e.stage IN ('read', 'parse'))
        AND NOT EXISTS (SELECT 1 FROM ingest_errors AS e
@@ -983,8 +1131,9 @@ WHERE EXISTS (SELECT 1 FROM codesheets AS c
 def settled_hashes(published_path: str | Path) -> set[str]:
     """Content hashes of inputs a new run would not change: nothing to re-read for them.
 
-    A hash is settled when it is the current version of its alliance under this parser version, or
-    when it failed to read or parse (its error row is already recorded). A version that is stored but
+    A hash is settled when it is the current version of its alliance under this parser version, a
+    copy of that current version (same content, other bytes: `codesheets.duplicate_of`), or when it
+    failed to read or parse (its error row is already recorded). A version that is stored but
     not current (a file reverted to earlier bytes), a sheet quarantined by validation (whose
     references may now resolve) and anything under an older parser are not settled. Reads the
     PUBLISHED file read-only, so it never contends with a run's writer lock; an unpublished or

@@ -356,7 +356,8 @@ def _ddl_columns(table: str) -> list[str]:
 
 
 def test_verdict_row_columns_match_the_in_force_status_table(verdict_6070: InForceVerdict) -> None:
-    assert list(verdict_row(verdict_6070)) == _ddl_columns("in_force_status")
+    # inputs_digest is the pipeline's memo key (pipeline.assess_status), not part of the verdict.
+    assert list(verdict_row(verdict_6070)) + ["inputs_digest"] == _ddl_columns("in_force_status")
 
 
 def test_reading_row_columns_match_the_source_readings_table() -> None:

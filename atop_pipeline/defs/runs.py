@@ -88,17 +88,14 @@ def execute_ingest(
     warehouse). With nothing new or changed, or no sheets at all, the run skips `codesheets` and
     still refreshes reference tables, sources, status and the published file.
     """
-    from atop_pipeline.definitions import defs, ingest_job_def
+    from atop_pipeline.definitions import ingest_job_def
 
     fail_runs_of_dead_processes(instance)
     scanned = pipeline.scan_folder(sheets_root)
     register_partitions(instance, sheets_root, scanned=scanned)
     published = warehouse or os.environ.get("ATOP_WAREHOUSE") or pipeline.DEFAULT_WAREHOUSE
     range_tags = changed_partitions_tags(instance, scanned, published)
-    selection = None
-    if not range_tags:
-        graph = defs.resolve_asset_graph()
-        selection = [k for k in graph.get_all_asset_keys() if k != dg.AssetKey("codesheets")]
+    selection = None if range_tags else assets_without_codesheets()
     return dg.execute_job(
         dg.reconstructable(ingest_job_def),
         instance=instance,
@@ -107,6 +104,14 @@ def execute_ingest(
         asset_selection=selection,
         raise_on_error=False,
     )
+
+
+def assets_without_codesheets() -> list[dg.AssetKey]:
+    """Every asset of the main job but the per-alliance `codesheets`: a run with no sheet to load."""
+    from atop_pipeline.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    return [k for k in graph.get_all_asset_keys() if k != dg.AssetKey("codesheets")]
 
 
 #: Tags on runs the command starts: which process on which machine runs them (to find dead ones).

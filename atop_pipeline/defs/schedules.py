@@ -8,8 +8,9 @@ import dagster as dg
 
 from atop_pipeline import pipeline
 from atop_pipeline.defs.jobs import ingest_job, status_recheck_job
-from atop_pipeline.defs.partitions import all_partitions_tags, codesheet_partitions
+from atop_pipeline.defs.partitions import all_partitions_tags
 from atop_pipeline.defs.resources import CodesheetFolderResource, WarehouseResource
+from atop_pipeline.defs.runs import assets_without_codesheets, changed_partitions_tags, register_partitions
 
 #: Run tag the instance limits to one in-flight run per value (dagster.yaml tag_concurrency_limits).
 SOURCE_HOST_TAG = "atop/source_host"
@@ -20,20 +21,27 @@ SOURCE_HOST_TAG = "atop/source_host"
     job=ingest_job,
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="02:00 UTC: register partitions for new sheets, then one run over every alliance "
-    "(unchanged sheets are skipped by content hash, so this is incremental).",
+    description="02:00 UTC: register partitions for new sheets, then one run over the alliances whose "
+    "sheets are new or changed (by content hash against the published warehouse); with none, a run that "
+    "still refreshes sources, in-force status as of today and the published file.",
 )
-def nightly_ingest_schedule(context: dg.ScheduleEvaluationContext, sheets: CodesheetFolderResource):
-    if not sheets.is_url():
-        keys = pipeline.keys_in_order(pipeline.scan_folder(sheets.path))
-        existing = set(context.instance.get_dynamic_partitions(codesheet_partitions.name))
-        missing = [k for k in keys if k not in existing]
-        if missing:
-            context.instance.add_dynamic_partitions(codesheet_partitions.name, missing)
-    tags = all_partitions_tags(context.instance)
-    if not tags:
+def nightly_ingest_schedule(
+    context: dg.ScheduleEvaluationContext, sheets: CodesheetFolderResource, warehouse: WarehouseResource
+):
+    if sheets.is_url():  # the sheets are downloaded by the run itself: let it look at all of them
+        tags = all_partitions_tags(context.instance)
+        if not tags:
+            return dg.SkipReason(f"no codesheets registered for {sheets.path}")
+        return dg.RunRequest(run_key=f"nightly:{_date(context)}", tags=tags)
+    scanned = pipeline.scan_folder(sheets.path)
+    if not scanned and not all_partitions_tags(context.instance):
         return dg.SkipReason(f"no codesheets registered and none found in {sheets.path}")
-    return dg.RunRequest(run_key=f"nightly:{_date(context)}", tags=tags)
+    register_partitions(context.instance, sheets.path, scanned=scanned)
+    tags = changed_partitions_tags(context.instance, scanned, warehouse.open().published_path)
+    if tags:
+        return dg.RunRequest(run_key=f"nightly:{_date(context)}", tags=tags)
+    # Nothing new: today's status and sources still need their run, without the partitioned asset.
+    return dg.RunRequest(run_key=f"nightly:{_date(context)}", asset_selection=assets_without_codesheets())
 
 
 @dg.schedule(

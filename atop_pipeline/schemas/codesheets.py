@@ -53,6 +53,10 @@ class CodesheetSchema(pa.DataFrameModel):
     member_count: Series[pd.Int64Dtype] = pa.Field(ge=0, description="members listed (Q4)", metadata={"question": 4})
     warnings_json: Series[str] = pa.Field(description="parser warnings, JSON array")
     is_current: Series[bool] = pa.Field(description="the version the other tables hold")
+    duplicate_of: Series[str] = pa.Field(
+        nullable=True, str_matches=SHA256,
+        description="for a copy that says the same as another sheet of its batch: the sha256 of the one loaded",
+    )
 
     class Config:
         coerce = True

@@ -156,6 +156,11 @@ class InForceStatusSchema(pa.DataFrameModel):
     disagreements_json: Series[str] = pa.Field(nullable=True)
     warnings_json: Series[str] = pa.Field(nullable=True)
     computed_at: Series[pd.Timestamp] = pa.Field()
+    inputs_digest: Series[str] = pa.Field(
+        nullable=True, str_matches=r"^[0-9a-f]{64}$",
+        description="sha256 of the verdict's inputs (sheet bytes, its sources' content and outcomes, the "
+                    "assessor's code); a re-run with the same digest keeps the row",
+    )
 
     class Config:
         coerce = True

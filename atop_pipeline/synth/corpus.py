@@ -20,7 +20,7 @@ import hashlib
 import io
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from atop_pipeline.synth.quirks import SurfaceStyle, apply_text_quirks, choose_style, encode_text
@@ -116,6 +116,11 @@ def running_header(atopid: int, rng: random.Random) -> str:
     return rng.choice((f"ATOP Coding Sheet \u2014 ATOP ID {atopid}", f"ATOP Codesheet {atopid}", "ATOP CODING SHEET"))
 
 
+#: SurfaceStyle fields that come from extracting a document (file format, encoding, line ends, page
+#: furniture, ligatures, NBSP) rather than from how the document itself is laid out and worded.
+_EXTRACTION_FIELDS = ("encoding", "crlf", "ligatures", "nbsp", "pages", "running_header", "pdf")
+
+
 def render_file(
     record: AllianceRecord,
     *,
@@ -129,10 +134,24 @@ def render_file(
     rng = _file_rng(seed, record.atopid, copy)
     pdf = rng.random() < pdf_share
     begyr = int(record.row["begyr"])
-    cyrillic = any(m["member"] == "365" for m in record.members) and begyr >= 1992 and rng.random() < 0.5
-    style = choose_style(rng, pdf=pdf, cyrillic=cyrillic)
+    russian = any(m["member"] == "365" for m in record.members) and begyr >= 1992
+    cyrillic = russian and rng.random() < 0.5
+    content_rng = rng
+    if copy and (atopid is None or atopid == record.atopid):
+        # A copy of the SAME alliance is the same sheet extracted again: it says what copy 0 says
+        # (wording, citations, notice periods) in its own surface style. Replay copy 0's draws up to
+        # its rendering, so the content generator stands where copy 0's stood.
+        content_rng = _file_rng(seed, record.atopid, 0)
+        first_pdf = content_rng.random() < pdf_share
+        cyrillic = russian and content_rng.random() < 0.5
+        first = choose_style(content_rng, pdf=first_pdf, cyrillic=cyrillic)
+        extraction = choose_style(rng, pdf=pdf, cyrillic=cyrillic)
+        # The document's own layout stays copy 0's; what extraction does to it is this copy's.
+        style = replace(first, **{f: getattr(extraction, f) for f in _EXTRACTION_FIELDS})
+    else:
+        style = choose_style(rng, pdf=pdf, cyrillic=cyrillic)
     sheet_id = atopid if atopid is not None else record.atopid
-    lines = render_sheet(record, style, rng, atopid=sheet_id, other_ids=related, cyrillic=cyrillic)
+    lines = render_sheet(record, style, content_rng, atopid=sheet_id, other_ids=related, cyrillic=cyrillic)
     header = running_header(sheet_id, rng)
     if pdf:
         from atop_pipeline.synth.pdf import lines_to_pdf

@@ -40,6 +40,9 @@ class RoundTripReport:
     mismatches: list[Mismatch] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file, message) that failed to parse
     files: int = 0
+    # Comparisons left out because the published value contradicts the codebook and the parser gave
+    # the codebook's value (reference/published_errata.csv); listed, never silently dropped.
+    errata: list[Mismatch] = field(default_factory=list)
 
     def agreement(self, variable: str) -> float:
         """Share (0-1) of comparisons agreeing on `variable`."""
@@ -65,7 +68,17 @@ class RoundTripReport:
             rows.append(f"{v:<{width}}  {self.agree.get(v, 0):>7}  {self.total[v]:>7}  {self.agreement(v):>7.2%}")
         rows.append(f"{'overall':<{width}}  {sum(self.agree.values()):>7}  {sum(self.total.values()):>7}  {self.overall:>7.2%}")
         rows.append(f"files: {self.files}, parse failures: {len(self.errors)}, mismatches: {len(self.mismatches)}")
+        if self.errata:
+            shown = ", ".join(sorted({f"{m.source_atopid or m.atopid} {m.variable}" for m in self.errata}))
+            rows.append(f"left out as documented errors in the published data (parsed = codebook value): "
+                        f"{len(self.errata)} comparisons ({shown}); see reference/published_errata.csv")
         return "\n".join(rows)
+
+    @property
+    def overall_including_errata(self) -> float:
+        """Share of all comparisons agreeing when the errata count as disagreements (the raw figure)."""
+        t = sum(self.total.values()) + len(self.errata)
+        return sum(self.agree.values()) / t if t else 1.0
 
 
 def _cell(value: str) -> int | None:
@@ -120,13 +133,22 @@ def compare_sheet(
     alliance_variables: Iterable[str],
     member_variables: Iterable[str],
     source_atopid: int | None = None,
+    errata: dict[tuple[int, str], int] | None = None,
 ) -> None:
-    """Add one sheet's comparisons (alliance variables, then member rows) to `report`."""
+    """Add one sheet's comparisons (alliance variables, then member rows) to `report`.
+
+    `errata` maps (published ATOP ID, variable) to the codebook's value where the published value
+    contradicts the codebook; a parsed value equal to it is listed in `report.errata`, not compared.
+    """
     source = source_atopid if source_atopid not in (None, sheet_atopid) else None
     alliance_variables = [v for v in alliance_variables if v in published]
     for var in alliance_variables:
         expected = sheet_atopid if var == "atopid" else _cell(published[var])
         got = atop.get(var)
+        erratum = (errata or {}).get((source_atopid or sheet_atopid, var))
+        if erratum is not None and got != expected and got == erratum:
+            report.errata.append(Mismatch(sheet_atopid, var, got, expected, file, source))
+            continue
         report._count(var, got == expected)
         if got != expected:
             report.mismatches.append(Mismatch(sheet_atopid, var, got, expected, file, source))
@@ -171,6 +193,7 @@ def roundtrip(corpus_dir: Path | str, reference_dir: Path | str | None = None) -
     alliance_vars = list(derive.ALLIANCE_VARIABLES)
     member_vars = list(derive.MEMBER_VARIABLES)
     report = RoundTripReport()
+    errata = load_errata()
     for sheet in _sheets(corpus):
         report.files += 1
         data = (corpus / sheet.file).read_bytes()
@@ -196,5 +219,16 @@ def roundtrip(corpus_dir: Path | str, reference_dir: Path | str | None = None) -
             alliance_variables=alliance_vars,
             member_variables=member_vars,
             source_atopid=source_id,
+            errata=errata,
         )
     return report
+
+
+#: Published values that contradict the codebook, with the codebook's value and why.
+ERRATA_FILE = Path(__file__).resolve().parents[1] / "reference" / "published_errata.csv"
+
+
+def load_errata(path: Path = ERRATA_FILE) -> dict[tuple[int, str], int]:
+    """(ATOP ID, variable) -> the value the codebook gives, for the documented errata."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return {(int(r["atopid"]), r["variable"]): int(r["codebook_value"]) for r in csv.DictReader(f)}

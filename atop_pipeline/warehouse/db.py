@@ -115,6 +115,22 @@ ORDER BY variable = '(all)', variable;
 """
 
 
+#: What `ensure_schema` left in a file in this process (tables, views, columns and view SQL).
+_ENSURED_SIGNATURE: dict[str, object] = {}
+
+_Q_SCHEMA_SIGNATURE = """
+SELECT (SELECT list(table_name || ':' || column_name || ':' || data_type ORDER BY table_name, column_index)
+        FROM duckdb_columns() WHERE NOT internal AND database_name = current_database()),
+       (SELECT list(view_name || ':' || hash(sql) ORDER BY view_name)
+        FROM duckdb_views() WHERE NOT internal AND database_name = current_database())
+"""
+
+
+def _schema_signature(con: duckdb.DuckDBPyConnection) -> tuple:
+    """The file's tables, columns and views, to tell whether `ensure_schema` would change anything."""
+    return tuple(con.execute(_Q_SCHEMA_SIGNATURE).fetchone() or ())
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table and (re)create every view; safe to run on every connection."""
     for path in sorted(DDL_DIR.glob("*.sql")):
@@ -203,7 +219,12 @@ class Warehouse:
                     tmp.unlink(missing_ok=True)
             con = duckdb.connect(str(self.working_path))
             try:
-                ensure_schema(con)
+                # A run opens the working file dozens of times and the DDL (tables, views, the
+                # reconciliation view) is the same each time: skip it when the file already has
+                # exactly the tables, views and columns that the DDL gave in this process.
+                if _schema_signature(con) != _ENSURED_SIGNATURE.get("signature"):
+                    ensure_schema(con)
+                    _ENSURED_SIGNATURE["signature"] = _schema_signature(con)
                 yield con
                 con.execute("CHECKPOINT")
             finally:

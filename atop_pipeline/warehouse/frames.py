@@ -30,7 +30,7 @@ CHILD_TABLES: tuple[str, ...] = SHEET_TABLES[1:]
 _COLUMNS: dict[str, tuple[str, ...]] = {
     "codesheets": (
         "sha256", "atopid", "source_file", "size", "encoding", "kind", "ingested_at", "parser_version",
-        "raw_text", "answer_count", "member_count", "warnings_json", "is_current",
+        "raw_text", "answer_count", "member_count", "warnings_json", "is_current", "duplicate_of",
     ),
     "answers": (
         "atopid", "number", "section", "question_text", "answer_text", "flag", "line_start", "line_end", "sha256",
@@ -70,6 +70,7 @@ def sheet_frames(
                 "member_count": len({m.ccode for m in sheet.members}),
                 "warnings_json": json.dumps(list(sheet.warnings), ensure_ascii=False),
                 "is_current": True,
+                "duplicate_of": None,
             }
         )
         records["answers"].extend(

@@ -115,3 +115,66 @@ def test_settled_hashes_skip_only_current_versions_and_read_failures(tmp_path) -
     (sheets / "codesheet_6070.txt").write_bytes(real.read_bytes() + b"\n58. extra line\n")
     scanned = pipeline.scan_folder(sheets)
     assert pipeline.changed_keys(scanned, pipeline.settled_hashes(warehouse)) == ["atop_6070"]
+
+
+def _assess_again(warehouse: Path, as_of: dt.date) -> pipeline.StatusReport:
+    wh = pipeline.open_warehouse(warehouse)
+    with wh.lock():
+        return pipeline.assess_status(wh, as_of=as_of)
+
+
+def test_a_verdict_from_the_same_inputs_is_kept_not_recomputed(sheets_dir, tmp_path, monkeypatch):
+    warehouse = tmp_path / "wh" / "atop.duckdb"
+    as_of = dt.date(2026, 11, 28)
+    first = pipeline.run_ingest(sheets_dir, warehouse, offline=True, as_of=as_of)
+    parsed: list[int] = []
+    real_parse = pipeline.parse_inputs
+
+    def counting(items, **kw):
+        batch = real_parse(items, **kw)
+        parsed.extend(s.atopid for s in batch.sheets)
+        return batch
+
+    monkeypatch.setattr(pipeline, "parse_inputs", counting)
+    same = _assess_again(warehouse, as_of)
+    assert (same.assessed, same.reused, parsed) == (0, 4, [])
+    assert same.verdicts == first.verdicts  # the counts still cover every alliance
+
+    next_day = _assess_again(warehouse, as_of + dt.timedelta(days=1))
+    assert (next_day.assessed, next_day.reused) == (4, 0) and sorted(parsed) == [1005, 1010, 1015, 6070]
+
+
+def test_a_changed_sheet_or_source_outcome_is_reassessed(sheets_dir, tmp_path):
+    warehouse = tmp_path / "wh" / "atop.duckdb"
+    as_of = dt.date(2026, 11, 28)
+    def digests() -> dict[int, str]:
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return dict(con.execute("SELECT atopid, inputs_digest FROM in_force_status WHERE as_of = ?", [as_of]).fetchall())
+        finally:
+            con.close()
+
+    pipeline.run_ingest(sheets_dir, warehouse, offline=True, as_of=as_of)
+    before = digests()
+    sheet = sheets_dir / "codesheet_6070.txt"
+    sheet.write_bytes(sheet.read_bytes() + b"\n")
+    pipeline.run_ingest(sheets_dir, warehouse, offline=True, as_of=as_of)
+    after = digests()
+    assert len(after) == 4 and all(d and len(d) == 64 for d in after.values())
+    assert [a for a in after if after[a] != before[a]] == [6070]
+    # A source that now answers (instead of being offline) changes every verdict citing it.
+    versions = {6070: "a" * 64}
+    cited = {6070: ["http://adilet.zan.kz/rus/docs/Z1400000246"]}
+    offline = pipeline.verdict_inputs(versions, cited, None, "v")
+    from atop_pipeline.sources.http import FetchOutcome
+
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
+    fetched = [(FetchOutcome(snapshot_id="s1", url=cited[6070][0], final_url=cited[6070][0], fetched_at=now,
+                             outcome="ok", status_code=200, sha256="b" * 64), None)]
+    failed_twice = [(FetchOutcome(snapshot_id=f"s{i}", url=cited[6070][0], final_url=cited[6070][0],
+                                  fetched_at=now + dt.timedelta(hours=i), outcome="unreachable"), None) for i in (1, 2)]
+    assert pipeline.verdict_inputs(versions, cited, fetched, "v") != offline
+    # The same failure again at another time is no new input; another version of the code is.
+    assert pipeline.verdict_inputs(versions, cited, failed_twice[:1], "v") == pipeline.verdict_inputs(
+        versions, cited, failed_twice[1:], "v")
+    assert pipeline.verdict_inputs(versions, cited, None, "w") != offline

@@ -160,14 +160,43 @@ def test_every_failure_of_a_sheet_is_reported_at_once(load, q):
 
 
 def test_two_different_sheets_claiming_one_atopid_are_both_quarantined(load, q):
-    first, second = make_sheet(6071, variant="a"), make_sheet(6071, variant="b")
+    first, second = make_sheet(6071, variant="a"), make_sheet(6071, variant="b", atop={"defense": 0, "consul": 1})
     report = load(make_sheet(6070), first, second)
-    rows = q("SELECT source_file, column_name, value FROM ingest_errors WHERE error = 'one_current_version_per_alliance' ORDER BY 1")
-    assert rows == [
+    rows = q("SELECT source_file, column_name, value, message FROM ingest_errors ORDER BY 1")
+    assert [{k: r[k] for k in ("source_file", "column_name", "value")} for r in rows] == [
         {"source_file": first[0].source_file, "column_name": "atopid", "value": "atopid=6071"},
         {"source_file": second[0].source_file, "column_name": "atopid", "value": "atopid=6071"},
     ]
+    # One row per sheet (no per-table uniqueness noise), naming the other file and what differs.
+    assert second[0].source_file in rows[0]["message"] and "(consul)" in rows[0]["message"]
     assert report.loaded == 1 and report.quarantined == 2
+
+
+def test_copies_that_say_the_same_load_once_and_are_kept_as_copies(load, q):
+    first, second = make_sheet(6071, variant="a"), make_sheet(6071, variant="b")
+    report = load(make_sheet(6070), first, second)
+    assert report.loaded == 2 and report.quarantined == 0 and report.copies == 1
+    versions = q("SELECT source_file, is_current, duplicate_of FROM codesheets WHERE atopid = 6071 ORDER BY 1")
+    assert versions == [
+        {"source_file": first[0].source_file, "is_current": True, "duplicate_of": None},
+        {"source_file": second[0].source_file, "is_current": False, "duplicate_of": first[0].sha256},
+    ]
+    assert q("SELECT count(*) AS n FROM answers WHERE atopid = 6071") == [{"n": 61}]
+    assert q("SELECT count(*) AS n FROM ingest_errors") == [{"n": 0}]
+    # Loading the same batch again changes nothing: the current copy stays current.
+    again = load(make_sheet(6070), second, first)
+    assert again.loaded == 0 and again.unchanged == 2 and again.copies == 1
+    assert q("SELECT source_file FROM codesheets WHERE atopid = 6071 AND is_current") == [
+        {"source_file": first[0].source_file}]
+
+
+def test_a_copy_of_a_quarantined_sheet_is_quarantined_with_it(load, q):
+    first = make_sheet(6071, variant="a", atop={"defense": 7})
+    second = make_sheet(6071, variant="b", atop={"defense": 7})
+    report = load(first, second)
+    assert report.loaded == 0 and report.quarantined == 2
+    rows = q("SELECT source_file, error FROM ingest_errors WHERE error = 'copy_of_quarantined_sheet'")
+    assert len(rows) == 1 and rows[0]["source_file"] in {first[0].source_file, second[0].source_file}
 
 
 def test_annam_8152_is_the_codebooks_allowed_non_cow_member(load, q):

@@ -24,8 +24,11 @@ CREATE TABLE IF NOT EXISTS codesheets (
     answer_count    INTEGER   NOT NULL,
     member_count    INTEGER   NOT NULL,
     warnings_json   VARCHAR   NOT NULL,  -- the parser's warnings, a JSON array of strings
-    is_current      BOOLEAN   NOT NULL
+    is_current      BOOLEAN   NOT NULL,
+    duplicate_of    VARCHAR              -- a copy: the sha256 of the version it agrees with, loaded instead
 );
+-- Warehouses created before copies were kept get the column (NULL: no copy).
+ALTER TABLE codesheets ADD COLUMN IF NOT EXISTS duplicate_of VARCHAR;
 
 -- The tables below hold the CURRENT version of each alliance; `sha256` names that version.
 

@@ -69,5 +69,8 @@ CREATE TABLE IF NOT EXISTS in_force_status (
     disagreements_json   VARCHAR,            -- JSON array: strings or objects ({"kind": ..., "message": ...})
     warnings_json        VARCHAR,
     computed_at          TIMESTAMP NOT NULL,
+    inputs_digest        VARCHAR,            -- sha256 of what the verdict was computed from (sheet, sources, code)
     PRIMARY KEY (atopid, as_of)
 );
+-- Warehouses created before verdicts were memoised get the column (NULL: recomputed on the next run).
+ALTER TABLE in_force_status ADD COLUMN IF NOT EXISTS inputs_digest VARCHAR;
