@@ -231,7 +231,7 @@ def _decode_byte_oriented(data: bytes) -> DecodedText:
         # pairs are coincidences): one code page for the whole file.
         codec = choose_legacy_codec(data)
         text, notes = _decode_legacy(data, codec)
-        return DecodedText(text, codec, notes, _undefined_bytes_warnings(notes))
+        return DecodedText(text, codec, notes, _undefined_bytes_warnings(notes, codec))
 
     # Mostly UTF-8 with stray legacy bytes (text pasted from an old document): fall back per line.
     codec = choose_legacy_codec(b"\n".join(lines[i] for i in bad))
@@ -254,7 +254,7 @@ def _decode_byte_oriented(data: bytes) -> DecodedText:
         f"(source line(s) {shown}); the other {utf8_non_ascii} non-ASCII line(s) are UTF-8"
     )
     return DecodedText("\n".join(decoded), "utf-8", (*listed, *line_notes),
-                       (warning, *_undefined_bytes_warnings(line_notes)))
+                       (warning, *_undefined_bytes_warnings(line_notes, codec)))
 
 
 #: A file with at least this many lines that can only be UTF-8 is decoded line by line even when most
@@ -292,13 +292,13 @@ def _line_ranges(numbers: list[int], limit: int = MAX_LINE_NOTES) -> str:
     return ", ".join(ranges[:limit]) + (f" and {more} more range(s)" if more > 0 else "")
 
 
-def _undefined_bytes_warnings(notes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """The notes saying bytes were replaced by U+FFFD (data lost), summed into one warning."""
+def _undefined_bytes_warnings(notes: tuple[str, ...] | list[str], codec: str) -> tuple[str, ...]:
+    """The notes saying bytes were replaced by U+FFFD (text lost), summed into one warning."""
     lost = [note for note in notes if "replaced by U+FFFD" in note]
     if not lost:
         return ()
     total = sum(int(note.split(" ", 1)[0]) for note in lost)
-    return (f"{total} byte(s) not defined in the file's code page were replaced by U+FFFD (text lost)",)
+    return (f"{total} byte(s) not defined in {codec} were replaced by U+FFFD (text lost)",)
 
 
 def _decode_legacy(data: bytes, codec: str) -> tuple[str, tuple[str, ...]]:

@@ -379,7 +379,7 @@ _TEMPLATE_HEADER_RE = re.compile(
 _TEMPLATE_HEADER_STARTS = frozenset({"appe", "alli", "codi", "bret", "depa", "vers"})
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     text: str
     number: int  # 1-based source line

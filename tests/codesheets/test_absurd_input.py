@@ -154,7 +154,10 @@ def test_a_utf8_file_with_one_stray_cp1252_line_warns() -> None:
     data = "Line “one”\nLine — two\nCaf".encode() + b"\xe9 three\n"
     sheet = read_sheet(data, "stray.txt")
     assert sheet.notes[0] == "line 3 decoded as cp1252"
-    assert sheet.warnings and "cp1252" in sheet.warnings[0] and "3" in sheet.warnings[0]
+    assert sheet.warnings == (
+        "mixed encodings: 1 line(s) are not valid UTF-8 and were decoded as cp1252 (source line(s) 3); "
+        "the other 2 non-ASCII line(s) are UTF-8",
+    )
 
 
 def test_a_wholly_cp1251_file_has_no_mixed_warning() -> None:
@@ -170,4 +173,12 @@ def test_a_clean_utf8_sheet_has_no_reading_warning() -> None:
 def test_bytes_no_code_page_defines_are_a_warning() -> None:
     sheet = read_sheet("Статья первая, Договор о союзе".encode("cp1251") + b" \x98\n", "ru.txt")
     assert sheet.encoding == "cp1251"
-    assert any("U+FFFD" in w for w in sheet.warnings)
+    assert sheet.warnings == ("1 byte(s) not defined in cp1251 were replaced by U+FFFD (text lost)",)
+
+
+def test_mixed_encoding_warning_lists_runs_of_lines_as_ranges() -> None:
+    utf8 = "“quoted” — dash\n".encode() * 3
+    legacy = "Статья первая — “Договор”\n".encode("cp1251") * 4
+    sheet = read_sheet(utf8 + legacy + b"plain\n" + "Договор".encode("cp1251") + b"\n", "mixed.txt")
+    [warning] = sheet.warnings
+    assert "(source line(s) 4-7, 9)" in warning and "cp1251" in warning
