@@ -4,8 +4,14 @@ Two engines. PDFium (pypdfium2, C++) extracts a well-formed, unencrypted PDF abo
 than pypdf; pypdf stays the reference engine for everything else: encrypted PDFs (so the empty-password
 and AES behaviour and messages are pypdf's), files that do not end in `%%EOF` (truncated or damaged),
 anything PDFium cannot open, files in which PDFium finds no text at all, and when pypdfium2 is not
-installed. On the synthetic corpora (789 sheets at seeds 0 and 7, 259 PDFs) and the test PDFs both
-engines give the same text once PDFium's CRLF line ends are made LF.
+installed, or when ATOP_PDF_ENGINE=pypdf is set. On the synthetic corpora (789 sheets at seeds 0 and
+7, 259 PDFs) and the test PDFs both engines give the same text once PDFium's CRLF line ends are made LF.
+
+The engines are not identical on every PDF. PDFium drops a hyphen that ends a line and joins the two
+lines ("ratifi-" / "cation" -> "ratification", marked with U+0002 or U+FFFE): that would glue a question
+line to the line before it, so any page with such a mark sends the whole file to pypdf. PDFium also
+collapses runs of spaces inside a line and a run of leading spaces to one; the parser is indifferent to
+that, but an answer's text as stored can differ from pypdf's by those spaces.
 
 One PDF is often extracted several times in one process (peeking its ATOP ID, scanning, parsing, the
 status step), so the outcome -- text or PdfProblem -- is kept in a small LRU keyed by the SHA-256 of
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 from collections import OrderedDict
 
@@ -125,7 +132,13 @@ def _extract(data: bytes) -> str:
 
 def _pdfium_qualifies(data: bytes) -> bool:
     """Only a complete (ends in %%EOF), unencrypted PDF goes to PDFium; the rest keeps pypdf's verdict."""
+    if os.environ.get("ATOP_PDF_ENGINE", "").lower() == "pypdf":
+        return False
     return b"%%EOF" in data[-1024:] and b"/Encrypt" not in data
+
+
+# PDFium's marks for a hyphen it removed at a line end (joining the lines): pypdf keeps both lines.
+_JOINED_HYPHEN_MARKS = ("\x02", "\ufffe")
 
 
 def _pdfium_pages(data: bytes) -> list[str] | None:
@@ -145,11 +158,13 @@ def _pdfium_pages(data: bytes) -> list[str] | None:
                 page = document[index]
                 textpage = page.get_textpage()
                 try:
-                    # PDFium ends lines with CRLF where pypdf uses LF.
-                    pages.append(textpage.get_text_bounded().replace("\r\n", "\n"))
+                    text = textpage.get_text_bounded()
                 finally:
                     textpage.close()
                     page.close()
+                if any(mark in text for mark in _JOINED_HYPHEN_MARKS):
+                    return None  # lines joined at a hyphen: pypdf keeps them apart
+                pages.append(text.replace("\r\n", "\n"))  # PDFium ends lines with CRLF, pypdf with LF
             return pages
         except Exception:  # noqa: BLE001 - a page PDFium cannot read: fall back to pypdf for the file
             return None

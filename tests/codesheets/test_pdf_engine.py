@@ -150,3 +150,22 @@ def test_very_long_texts_are_not_cached(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(pdf, "PDF_CACHE_MAX_CHARS", 10)
     extract_pdf_text(_pdf(SHEET_6070))
     assert pdf.pdf_cache_info()["entries"] == 0
+
+
+def test_a_line_ending_in_a_hyphen_keeps_pypdfs_two_lines() -> None:
+    # PDFium would drop the hyphen and join "ratifi-" with "cation"; a question line could be glued on.
+    data = _pdf(["The treaty requires ratifi-", "12. Are there specific provisions?"])
+    assert pdf._pdfium_pages(data) is None
+    text = extract_pdf_text(data)
+    assert "ratifi-\n12. Are there" in text
+    assert text == pdf._pypdf_text(data)
+
+
+def test_the_reference_engine_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATOP_PDF_ENGINE", "pypdf")
+
+    def refuse(data: bytes) -> list[str]:
+        raise AssertionError("PDFium used although ATOP_PDF_ENGINE=pypdf")
+
+    monkeypatch.setattr(pdf, "_pdfium_pages", refuse)
+    assert "1. ATOP ID: 6070" in extract_pdf_text(_pdf(SHEET_6070))
