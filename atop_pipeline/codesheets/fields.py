@@ -62,14 +62,15 @@ def _make_date(year: int, month: int | None, day: int | None, text: str) -> Part
     return PartialDate(year=year, month=month, day=day, text=text)
 
 
+#: Texts up to this length have their dates/durations memoised (a hostile 20 MB answer is not kept).
+MEMO_MAX_CHARS = 20_000
+
+
 def find_dates(text: str) -> list[DateMatch]:
     """Every date in `text`, in order; impossible dates come back with value None."""
-    return list(_find_dates(text))
+    return list(_find_dates_memo(text) if len(text) <= MEMO_MAX_CHARS else _find_dates(text))
 
 
-# The same segment is searched for dates three or four times while a sheet's Q3/Q14 are split and
-# assigned; DateMatch is frozen, so the tuples can be shared.
-@functools.lru_cache(maxsize=512)
 def _find_dates(text: str) -> tuple[DateMatch, ...]:
     found: list[DateMatch] = []
     for m in _DATE_RE.finditer(text):
@@ -92,6 +93,11 @@ def _find_dates(text: str) -> tuple[DateMatch, ...]:
             value = _make_date(int(m["yy"]), None, None, raw)
         found.append(DateMatch(value, m.start(), m.end(), raw, bool(m.group("year"))))
     return tuple(found)
+
+
+# The same segment is searched for dates three or four times while a sheet's Q3/Q14 are split and
+# assigned; DateMatch is frozen, so the tuples can be shared.
+_find_dates_memo = functools.lru_cache(maxsize=512)(_find_dates)
 
 
 def parse_date(text: str) -> PartialDate | None:
@@ -476,10 +482,12 @@ class RejectedDuration:
     end: int
 
 
-# Q10 and Q12 answers are scanned three or four times each (terms, renewal, notice, rejected values).
-@functools.lru_cache(maxsize=256)
 def _scan_durations(text: str) -> tuple[tuple[DurationMatch, ...], tuple[RejectedDuration, ...]]:
     """Plausible lengths of time in months (weeks/days rounded down), and the rejected ones."""
+    return _scan_durations_memo(text) if len(text) <= MEMO_MAX_CHARS else _scan_durations_uncached(text)
+
+
+def _scan_durations_uncached(text: str) -> tuple[tuple[DurationMatch, ...], tuple[RejectedDuration, ...]]:
     out: list[DurationMatch] = []
     rejected: list[RejectedDuration] = []
     for m in _DURATION_RE.finditer(text):
@@ -506,6 +514,10 @@ def _scan_durations(text: str) -> tuple[tuple[DurationMatch, ...], tuple[Rejecte
         else:
             merged.append(d)
     return tuple(merged), tuple(rejected)
+
+
+# Q10 and Q12 answers are scanned three or four times each (terms, renewal, notice, rejected values).
+_scan_durations_memo = functools.lru_cache(maxsize=256)(_scan_durations_uncached)
 
 
 def find_durations(text: str) -> list[DurationMatch]:

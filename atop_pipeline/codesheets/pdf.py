@@ -15,7 +15,8 @@ that, but an answer's text as stored can differ from pypdf's by those spaces.
 
 One PDF is often extracted several times in one process (peeking its ATOP ID, scanning, parsing, the
 status step), so the outcome -- text or PdfProblem -- is kept in a small LRU keyed by the SHA-256 of
-the bytes (`PDF_CACHE_ENTRIES` entries, texts over `PDF_CACHE_MAX_CHARS` characters not kept).
+the bytes (at most `PDF_CACHE_ENTRIES` entries and `PDF_CACHE_TOTAL_CHARS` characters; texts over
+`PDF_CACHE_MAX_CHARS` are not kept).
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ PAGE_BREAK = "\n\f\n"
 
 #: How many extraction outcomes the in-process cache holds (a sheet's text is ~15-50 KB).
 PDF_CACHE_ENTRIES = 64
-#: Longer extracted texts are not cached (bounds the cache at ~64 x 1M characters in the worst case).
-PDF_CACHE_MAX_CHARS = 1_000_000
+#: Longer extracted texts are not cached.
+PDF_CACHE_MAX_CHARS = 500_000
+#: The cache drops its oldest entries while the texts it holds exceed this many characters in all.
+PDF_CACHE_TOTAL_CHARS = 4_000_000
 
 
 class PdfProblem(Exception):
@@ -51,6 +54,7 @@ class _OutcomeCache:
         self.entries = entries
         self._items: OrderedDict[bytes, str | tuple[str, str]] = OrderedDict()
         self._lock = threading.Lock()
+        self._chars = 0  # characters of the cached texts
         self.hits = 0
         self.misses = 0
 
@@ -68,14 +72,18 @@ class _OutcomeCache:
         if isinstance(outcome, str) and len(outcome) > PDF_CACHE_MAX_CHARS:
             return
         with self._lock:
+            previous = self._items.pop(key, None)
+            self._chars -= len(previous) if isinstance(previous, str) else 0
             self._items[key] = outcome
-            self._items.move_to_end(key)
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
+            self._chars += len(outcome) if isinstance(outcome, str) else 0
+            while len(self._items) > self.entries or (self._chars > PDF_CACHE_TOTAL_CHARS and len(self._items) > 1):
+                _, dropped = self._items.popitem(last=False)
+                self._chars -= len(dropped) if isinstance(dropped, str) else 0
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._chars = 0
             self.hits = self.misses = 0
 
     def __len__(self) -> int:
@@ -89,7 +97,8 @@ _PDFIUM_LOCK = threading.Lock()
 
 def pdf_cache_info() -> dict[str, int]:
     """Entries, hits and misses of the in-process extraction cache (for tests and diagnostics)."""
-    return {"entries": len(_CACHE), "hits": _CACHE.hits, "misses": _CACHE.misses, "max_entries": _CACHE.entries}
+    return {"entries": len(_CACHE), "chars": _CACHE._chars, "hits": _CACHE.hits, "misses": _CACHE.misses,
+            "max_entries": _CACHE.entries}
 
 
 def clear_pdf_cache() -> None:

@@ -169,3 +169,11 @@ def test_the_reference_engine_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(pdf, "_pdfium_pages", refuse)
     assert "1. ATOP ID: 6070" in extract_pdf_text(_pdf(SHEET_6070))
+
+
+def test_the_cache_is_bounded_by_total_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pdf, "PDF_CACHE_TOTAL_CHARS", 60)
+    for atopid in (1001, 1002, 1003, 1004):
+        extract_pdf_text(_pdf([f"1. ATOP ID: {atopid} and some more words"]))
+    info = pdf.pdf_cache_info()
+    assert info["chars"] <= 60 and 1 <= info["entries"] < 4
