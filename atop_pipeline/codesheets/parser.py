@@ -265,7 +265,8 @@ class _Line:
         self.text = text
         self.line_no = line_no
         self.header = header  # section numeral if this line is a section header
-        self.numbered = _NUMBER_PREFIX_RE.match(text) if text[:1].isspace() or text[:1].isdigit() or text[:1] in "Qq#" else None
+        lead = text[:1]
+        self.numbered = _NUMBER_PREFIX_RE.match(text) if lead.isspace() or lead.isdigit() or lead in "Qq#" else None
         self._words: list[str] | None = None
         self._spans: list[tuple[int, int]] | None = None
         self._after: tuple[int, list[str]] | None = None

@@ -182,3 +182,10 @@ def test_mixed_encoding_warning_lists_runs_of_lines_as_ranges() -> None:
     sheet = read_sheet(utf8 + legacy + b"plain\n" + "Договор".encode("cp1251") + b"\n", "mixed.txt")
     [warning] = sheet.warnings
     assert "(source line(s) 4-7, 9)" in warning and "cp1251" in warning
+
+
+def test_a_rejected_q1_with_the_id_stated_above_it_loads_with_a_warning() -> None:
+    text = "ATOP Coding Sheet - ATOP ID 6070\n" + _sheet("1. ATOP ID: 6070", "1. ATOP ID: 99999")
+    sheet = parse_bytes(text.encode(), "titled.txt")
+    assert sheet.atopid == 6070
+    assert any(w.startswith("question 1: '99999' is not an ATOP ID (it has 5 digits)") for w in sheet.warnings)
