@@ -15,6 +15,7 @@ import pytest
 
 from atop_pipeline.sources.fetch import fetch_all
 from atop_pipeline.sources.http import FetchSettings, PoliteFetcher
+from atop_pipeline.sources.store import SnapshotStore
 from tests.sources.conftest import fast_settings
 from tests.sources.server import LoopbackServer, html
 from tests.sources.tls import Authority, bundle, issue_server, make_intermediate, make_root
@@ -73,13 +74,17 @@ def test_without_the_ca_bundle_the_fetch_is_a_recorded_tls_error_naming_the_url(
     assert https_server.count("/rus/docs/Z1400000246") == 0  # no request was ever sent in clear
 
 
-def test_a_tls_error_does_not_stop_the_batch(https_server, server, make_fetcher):
+def test_a_tls_error_is_recorded_and_the_batch_goes_on(https_server, server, make_fetcher, tmp_path):
     server.route("/page", html(PAGE))
     urls = [https_server.url("/rus/docs/Z1400000246"), server.url("/page")]
+    store = SnapshotStore(tmp_path / "snapshots")
 
-    outcomes = fetch_all(urls, make_fetcher(fast_settings()))
+    outcomes = fetch_all(urls, make_fetcher(fast_settings(), store=store))
 
     assert [o.outcome for o in outcomes] == ["connection_error", "ok"]
+    recorded = store.history(urls[0])
+    assert [o.outcome for o in recorded] == ["connection_error"]
+    assert "TLS error" in (recorded[0].error_message or "") and urls[0] in (recorded[0].error_message or "")
 
 
 def test_a_certificate_failure_is_not_retried(https_server, make_fetcher):
