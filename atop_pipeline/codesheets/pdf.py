@@ -27,6 +27,11 @@ import os
 import threading
 from collections import OrderedDict
 
+try:  # optional: without it every PDF goes to pypdf (imported lazily: it is only the fallback)
+    import pypdfium2 as _pdfium
+except ImportError:  # pragma: no cover - pypdfium2 is a declared dependency
+    _pdfium = None
+
 #: Separator put between pages: a form feed on its own line, so normalisation sees page breaks.
 PAGE_BREAK = "\n\f\n"
 
@@ -152,9 +157,8 @@ _JOINED_HYPHEN_MARKS = ("\x02", "\ufffe")
 
 def _pdfium_pages(data: bytes) -> list[str] | None:
     """Each page's text via PDFium, or None when pypdfium2 is missing or PDFium fails on the file."""
-    try:
-        import pypdfium2 as pdfium
-    except ImportError:  # optional speed-up: pypdf does the same job
+    pdfium = _pdfium
+    if pdfium is None:
         return None
     with _PDFIUM_LOCK:
         try:
