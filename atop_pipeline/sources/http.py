@@ -520,7 +520,8 @@ def _certificate_failure(error: BaseException) -> BaseException | None:
 
 def _tls_failure(error: BaseException) -> BaseException | None:
     """The TLS error inside ``error`` (certificate or handshake), if any."""
-    return next((e for e in _exception_chain(error) if isinstance(e, ssl.SSLError)), None) or _certificate_failure(error)
+    tls = next((e for e in _exception_chain(error) if isinstance(e, ssl.SSLError)), None)
+    return tls or _certificate_failure(error)
 
 
 def _counts_against_host(error: BaseException) -> bool:
