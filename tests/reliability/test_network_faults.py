@@ -173,15 +173,16 @@ def test_a_failing_refetch_does_not_erase_what_the_last_good_snapshot_showed(
     assert verdicts[1] == verdicts[0], "a transient failure must not erase the evidence of the last good snapshot"
 
 
-def test_a_server_that_trickles_bytes_is_cut_off_at_the_url_deadline() -> None:
+def _fetch_from_trickler(count: int, settings, slow_urls: int) -> tuple[bool, list[FetchOutcome], float, int]:
+    """Fetch `count` URLs of a server that trickles a byte every 0.2 s, in a thread bounded by the
+    settings (at most `slow_urls` of them may wait out their deadline): (finished, outcomes, bound, bytes)."""
     import threading
 
     from tests.reliability.network import TricklingServer
 
-    settings = matrix_settings(allowed_networks=("127.0.0.6/32",), total_deadline_s=2.0, read_timeout_s=0.5)
     outcomes: list[FetchOutcome] = []
     with TricklingServer("127.0.0.6", interval_s=0.2) as server:
-        urls = [server.url(f"/slow/{i}") for i in range(2)]
+        urls = [server.url(f"/slow/{i}") for i in range(count)]
 
         def fetch() -> None:
             with PoliteFetcher(settings) as fetcher:
@@ -189,37 +190,26 @@ def test_a_server_that_trickles_bytes_is_cut_off_at_the_url_deadline() -> None:
 
         worker = threading.Thread(target=fetch, daemon=True)
         worker.start()
-        # The bound from the settings: each URL ends at its deadline (plus one read timeout).
-        bound = len(urls) * (settings.total_deadline_s + settings.read_timeout_s) + 10.0
+        # The bound from the settings: each slow URL ends at its deadline (plus one read timeout).
+        bound = slow_urls * (settings.total_deadline_s + settings.read_timeout_s) + 10.0
         worker.join(timeout=bound)
-        finished = not worker.is_alive()
-    assert finished, f"the fetch was still reading after {bound:.0f} s ({server.bytes_sent} bytes trickled)"
+        return not worker.is_alive(), outcomes, bound, server.bytes_sent
+
+
+def test_a_server_that_trickles_bytes_is_cut_off_at_the_url_deadline() -> None:
+    settings = matrix_settings(allowed_networks=("127.0.0.6/32",), total_deadline_s=2.0, read_timeout_s=0.5)
+    finished, outcomes, bound, sent = _fetch_from_trickler(2, settings, slow_urls=2)
+    assert finished, f"the fetch was still reading after {bound:.0f} s ({sent} bytes trickled)"
     assert [o.outcome for o in outcomes] == ["timeout", "timeout"]
 
 
 def test_a_trickling_host_opens_the_breaker_so_its_other_urls_cost_nothing() -> None:
     """Each too-slow response counts against the host: after the breaker's threshold the host's other
     URLs are recorded as host_down at once instead of each waiting out its deadline."""
-    import threading
-
-    from tests.reliability.network import TricklingServer
-
     settings = matrix_settings(allowed_networks=("127.0.0.6/32",), total_deadline_s=2.0, read_timeout_s=0.5,
                                circuit_breaker_failures=3)
-    outcomes: list[FetchOutcome] = []
-    with TricklingServer("127.0.0.6", interval_s=0.2) as server:
-        urls = [server.url(f"/slow/{i}") for i in range(6)]
-
-        def fetch() -> None:
-            with PoliteFetcher(settings) as fetcher:
-                outcomes.extend(fetch_all(urls, fetcher))
-
-        worker = threading.Thread(target=fetch, daemon=True)
-        worker.start()
-        # Only the first three URLs may wait out their deadline.
-        worker.join(timeout=3 * (settings.total_deadline_s + settings.read_timeout_s) + 10.0)
-        finished = not worker.is_alive()
-    assert finished
+    finished, outcomes, bound, _ = _fetch_from_trickler(6, settings, slow_urls=3)
+    assert finished, f"the fetch was still reading after {bound:.0f} s"
     assert [o.outcome for o in outcomes] == ["timeout"] * 3 + ["host_down"] * 3
     assert all("too_slow" in (o.error_message or "") for o in outcomes[:3])
     assert all(o.attempts == 0 for o in outcomes[3:])
