@@ -176,7 +176,21 @@ def _default_peek() -> PeekFn:
     return peek_atopid
 
 
+#: ATOP ID found for each content hash in this process (the command's scan and the run's scan of
+#: the same folder, the sensor's ticks): a few bytes per file, so unbounded in practice.
+_IDENTIFIED: dict[str, int | None] = {}
+
+
 def _identify(item: Any, peek: PeekFn) -> int | None:
+    """The input's ATOP ID (remembered by content hash for the production peek)."""
+    if peek is not _default_peek():
+        return _identify_uncached(item, peek)
+    if item.sha256 not in _IDENTIFIED:
+        _IDENTIFIED[item.sha256] = _identify_uncached(item, peek)
+    return _IDENTIFIED[item.sha256]
+
+
+def _identify_uncached(item: Any, peek: PeekFn) -> int | None:
     """The input's ATOP ID: the cheap peek, else a full parse (a quirk the peek misses must not turn
     an alliance's sheet into an unidentified one); None when neither finds it."""
     try:
@@ -458,25 +472,32 @@ def load_inputs(
     cutoff: dt.date = DEFAULT_CUTOFF,
     reference_dir: Path | str | None = None,
     chunk_sheets: int = LOAD_CHUNK_SHEETS,
+    scanned: list[ScannedInput] | None = None,
 ) -> SheetLoad:
     """Parse the read inputs and load them (quarantining bad sheets) into the working warehouse.
 
-    Loaded in chunks of about `chunk_sheets` sheets, each its own transaction; every sheet of one
-    alliance is in the same chunk (copies and conflicts are decided together), and references to
-    alliances of other chunks resolve. Readers never see the chunks: they read the published file.
+    Parsed and loaded in chunks of about `chunk_sheets` inputs, each its own transaction, so memory
+    stays flat whatever the batch size: every input of one alliance (by its peeked ATOP ID; pass the
+    folder scan as `scanned` to reuse it) is in the same chunk, so copies and conflicts are decided
+    together, and references to alliances of other chunks resolve. Readers never see the chunks:
+    they read the published file.
     """
     from atop_pipeline.warehouse.load import load_batch
 
-    batch = parse_inputs(items, cutoff=cutoff)
-    # Each file once: a file read_sheet refuses is both a RawInput (its bytes are kept) and an error.
-    outcome = SheetLoad(files_read=len({i.source_file for i in batch.inputs} | {e.source_file for e in batch.errors}))
-    outcome.sheets_parsed = len(batch.sheets)
-    if not batch.inputs and not batch.errors:
+    scanned = scan_inputs(items) if scanned is None else scanned
+    outcome = SheetLoad(files_read=len({s.source_file for s in scanned}))
+    if not scanned:
         return outcome
-    known = {s.atopid for s in batch.sheets if s.atopid is not None}
-    failed = {e.source_file for e in batch.errors}
-    for number, (sheets, errors, inputs) in enumerate(_load_chunks(batch, chunk_sheets)):
-        report = load_batch(wh, sheets, errors, inputs, known_atopids=known,
+    groups: dict[str, list[ScannedInput]] = {}
+    for s in scanned:
+        groups.setdefault(s.key, []).append(s)
+    known = {a for a in (atopid_for_key(k) for k in groups) if a is not None}
+    failed: set[str] = set()
+    for number, chunk in enumerate(_chunks(groups, chunk_sheets)):
+        batch = parse_inputs((s.item for s in chunk), cutoff=cutoff)
+        outcome.sheets_parsed += len(batch.sheets)
+        failed.update(e.source_file for e in batch.errors)
+        report = load_batch(wh, batch.sheets, batch.errors, batch.inputs, known_atopids=known,
                             reference_dir=Path(reference_dir) if reference_dir and number == 0 else None)
         outcome.loaded += report.loaded
         outcome.unchanged += report.unchanged
@@ -493,31 +514,14 @@ def load_inputs(
     return outcome
 
 
-def _load_chunks(batch: ParsedBatch, size: int) -> list[tuple[list[Codesheet], list[SheetError], list]]:
-    """(sheets, errors, inputs) per chunk: whole alliances of about `size` sheets; the read/parse
-    errors and the inputs that did not parse go with the first chunk."""
-    by_alliance: dict[int | None, list[Codesheet]] = {}
-    for sheet in batch.sheets:
-        by_alliance.setdefault(sheet.atopid, []).append(sheet)
-    chunks: list[list[Codesheet]] = [[]]
-    for group in by_alliance.values():
+def _chunks(groups: dict[str, list[ScannedInput]], size: int) -> list[list[ScannedInput]]:
+    """Whole alliances per chunk, about `size` inputs each (an alliance larger than that alone)."""
+    chunks: list[list[ScannedInput]] = [[]]
+    for group in groups.values():
         if chunks[-1] and len(chunks[-1]) + len(group) > size:
             chunks.append([])
         chunks[-1].extend(group)
-    inputs_by_sha: dict[str, list] = {}
-    for item in batch.inputs:
-        inputs_by_sha.setdefault(item.sha256, []).append(item)
-    parsed = {s.sha256 for s in batch.sheets}
-    out = []
-    for number, sheets in enumerate(chunks):
-        shas = dict.fromkeys(s.sha256 for s in sheets)
-        inputs = [i for sha in shas for i in inputs_by_sha.get(sha, [])]
-        errors: list[SheetError] = []
-        if number == 0:
-            errors = list(batch.errors)
-            inputs += [i for i in batch.inputs if i.sha256 not in parsed]
-        out.append((sheets, errors, inputs))
-    return out
+    return chunks
 
 
 @dataclass(frozen=True)

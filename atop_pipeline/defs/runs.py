@@ -95,6 +95,7 @@ def execute_ingest(
     register_partitions(instance, sheets_root, scanned=scanned)
     published = warehouse or os.environ.get("ATOP_WAREHOUSE") or pipeline.DEFAULT_WAREHOUSE
     range_tags = changed_partitions_tags(instance, scanned, published)
+    del scanned  # every input's bytes: not held while the run (which scans again) goes on
     selection = None if range_tags else assets_without_codesheets()
     return dg.execute_job(
         dg.reconstructable(ingest_job_def),
