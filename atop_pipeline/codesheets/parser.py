@@ -39,7 +39,10 @@ from atop_pipeline.codesheets.model import (
     TerminationClaim,
 )
 
-PARSER_VERSION = "1.0.0"
+# 1.1.0: negative/over-a-century durations refused with a warning (LENGTH unknown, not 60), mixed
+# UTF-8/legacy files decoded line by line with a warning, reading warnings carried into the sheet.
+# Stored sheets parsed by an older version are re-parsed (pipeline.settled_hashes).
+PARSER_VERSION = "1.1.0"
 DEFAULT_CUTOFF = dt.date(2018, 12, 31)  # ATOP 5.1 measures INEFFECT against 2018-12-31
 
 #: Below this many questions found, a text is not treated as a codesheet.
