@@ -10,7 +10,7 @@ import calendar
 import functools
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from atop_pipeline.codesheets.cow import aliases_for, find_state_names, lookup_ccode_by_name, normalise_name, state_name
 from atop_pipeline.codesheets.model import PartialDate
@@ -134,6 +134,9 @@ _LEADING_LABEL_RE = re.compile(
 )
 
 
+_LEADING_VERB_RE = re.compile(r"^\s*(?:are|is|were|was|include[sd]?|including|being)\s+(?=[A-Z\u00C0-\u024F])")
+
+
 @dataclass(frozen=True)
 class MemberMention:
     """A member named in an answer: COW code and the name as written ("" if only a code)."""
@@ -148,6 +151,8 @@ def _clean_name(raw: str) -> str:
     raw = re.sub(r"^(?:\s*\b[a-z][\w'’]*\b)+\s*(?=[A-Z\u00C0-\u024F])", "", raw.strip())
     name = _CONNECTOR_RE.sub("", raw)
     name = _LEADING_LABEL_RE.sub("", name)
+    # "The members are Hesse Grand Ducal": the label came off, its verb must too.
+    name = _LEADING_VERB_RE.sub("", name)
     name = _NAME_TAIL_RE.sub("", name).strip()
     # In running prose the name is the last few words before the code.
     words = name.split()
@@ -159,7 +164,7 @@ def _clean_name(raw: str) -> str:
 def parse_members(text: str) -> list[MemberMention]:
     """Members as `Name (ccode)`, `ccode Name`, `Name, ccode`, `Name - ccode` or bare names."""
     mentions: list[MemberMention] = []
-    for line in text.splitlines():
+    for line in _join_split_codes(text.splitlines()):
         if not line.strip():
             continue
         paren = list(_PAREN_CODE_RE.finditer(line))
@@ -206,6 +211,34 @@ def parse_members(text: str) -> list[MemberMention]:
                 seen.add(code)
                 mentions.append(MemberMention(code, originals.get(key, _title_name(text, key))))
     return mentions
+
+
+_LEADING_PAREN_CODE_RE = re.compile(r"^\s*[(\[]\s*(?:ccode|cow(?:\s+code)?|code)?\s*[:#=]?\s*\d{1,4}\s*[)\]]", re.IGNORECASE)
+_NAME_THEN_CODE_RE = re.compile(r"^\s*[A-Za-z\u00C0-\u024F][^\d(),;]*[(\[]\s*\d{1,4}\s*[)\]]")
+
+
+def _join_split_codes(lines: list[str]) -> list[str]:
+    """Rejoin "Name (code)" lists wrapped between a name and its code, or inside a name.
+
+    "..., Belgium" + "(211), Luxembourg (212)" and "..., Central African" + "Republic (482), ..."
+    are one list: the tail after the last code belongs to the first mention on the next line.
+    """
+    if len(lines) < 2:
+        return lines
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1].strip() and line.strip():
+            prev = out[-1]
+            last = None
+            for last in _PAREN_CODE_RE.finditer(prev):
+                pass
+            tail = prev[last.end() :] if last else ""
+            dangling = last is not None and bool(tail.strip(" ,;&")) and not re.search(r"[.!?]\s*$", tail)
+            if _LEADING_PAREN_CODE_RE.match(line) or (dangling and _NAME_THEN_CODE_RE.match(line)):
+                out[-1] = f"{prev.rstrip()} {line.strip()}"
+                continue
+        out.append(line)
+    return out
 
 
 def _title_name(text: str, key: str) -> str:
@@ -287,6 +320,9 @@ class DatedGroups:
     in_effect: set[int]  # members a segment says are still in effect (its date is an "as of")
     invalid: list[str]  # texts of impossible dates
     new_members: dict[int, str]  # members named by code here but absent from the member list
+    #: members named by code only on lines with no date (after joining wrapped lines): a wrap the
+    #: parser could not place, or a note; the caller warns if they end up with no date of their own
+    undated: list[int] = field(default_factory=list)
 
 
 #: Q3 wants signature dates: a clause about ratification or entry into force is something else.
@@ -307,7 +343,7 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
     result = DatedGroups({}, [], set(), [], {})
     known = {code for code, _ in members}
     seen_codes: set[int] = set()
-    segments = [seg for seg in _SEGMENT_SPLIT_RE.split(_join_wrapped_lines(text)) if seg.strip()]
+    segments = [seg for seg in _SEGMENT_SPLIT_RE.split(_join_wrapped_lines(text, skip)) if seg.strip()]
     if skip is not None:
         kept = [seg for seg in segments if not skip.search(seg) or _SIGN_WORD_RE.search(seg)]
         if any(find_dates(seg) for seg in kept):
@@ -320,6 +356,11 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
         result.invalid.extend(d.text for d in use if d.value is None)
         valid = [d.value for d in use if d.value is not None]
         if not valid:
+            # "Italy (325): still in effect" is a claim, not a lost date.
+            if not use and "(" in segment and not _IN_EFFECT_RE.search(segment):
+                for m in _PAREN_CODE_RE.finditer(segment):
+                    if int(m.group(1)) not in result.undated:
+                        result.undated.append(int(m.group(1)))
             continue
         # A member named by code is what the date is for, wherever it stands ("Iraq (645): March
         # 24, 1959", "8 June 1815: Hanover (240), ..."); a bare name counts only before the date:
@@ -360,16 +401,69 @@ def dates_by_member(text: str, members: list[tuple[int, str]], *, skip: re.Patte
 
 _SIGN_WORD_RE = re.compile(r"\bsign", re.IGNORECASE)
 _PAREN_NUMBER_RE = re.compile(r"\(\s*(\d+)\s*\)")
-_WRAPPED_LINE_END_RE = re.compile(r"(?:,|&|\band|\(|:)\s*\n\s*", re.IGNORECASE)
+#: A line ending mid-list or mid-pair ("France (220) —" + "4 April 1949") goes on on the next line.
+_WRAPPED_LINE_END_RE = re.compile(r"(?:,|&|\band|\(|:|[–—]|\s-)\s*$", re.IGNORECASE)
+#: A line that can only continue the one before: it opens with a member's "(code)" or a list joiner.
+_CONTINUATION_START_RE = re.compile(
+    r"^\s*(?:[(\[]\s*(?:ccode|cow(?:\s+code)?|code)?\s*[:#=]?\s*\d{1,4}\s*[)\]]|[),;&]|and\b)", re.IGNORECASE
+)
+#: Lines that close a dated list: where it came from, or a link.
+_SOURCE_LINE_RE = re.compile(r"^\W*(?:sources?\b|see\b|cf\.|https?://|www\.)", re.IGNORECASE)
 
 
-def _join_wrapped_lines(text: str) -> str:
-    """Join a line that ends mid-list ("..., " / " and") with the next: extraction wrapped it.
+def _starts_with_date(line: str, dates: list[DateMatch]) -> bool:
+    return bool(dates) and not line[: dates[0].start].strip(" \t-–—•*:.,(")
 
-    "November 11, 2013: Russia (365)," + "Kazakhstan (705)" is one group; splitting at the line
-    break would leave Kazakhstan without its date.
+
+def _join_wrapped_lines(text: str, skip: re.Pattern[str] | None = None) -> str:
+    """Join the lines of one dated member group that extraction wrapped; groups stay one per line.
+
+    A line continues the one before if that one ends mid-list ("..., " / " and" / ":" / " —"), if it opens
+    with a member's code ("(211), Luxembourg (212)" after "..., Belgium"), or if it has no date of
+    its own while the group before it opened with its date or an "in effect" claim ("19 June 1951:
+    United States (2), ..." wrapped anywhere). A blank line, a "Source:" line, a line with its own
+    date and (with `skip`) a line about something else (ratification) start afresh. "France (220)
+    — date" lines close at their date: an undated line after one is left alone (the caller warns).
     """
-    return _WRAPPED_LINE_END_RE.sub(lambda m: m.group(0).split("\n")[0].rstrip() + " ", text)
+    out: list[str] = []
+    open_group = False  # the current group's dates come first, so undated lines continue it
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            out.append(line)
+            open_group = False
+            continue
+        dates = find_dates(stripped)
+        full = [d for d in dates if not d.year_only] or dates
+        prev = out[-1].rstrip() if out and out[-1].strip() else None
+        closes = bool(_SOURCE_LINE_RE.match(stripped))
+        other_topic = skip is not None and bool(skip.search(stripped)) and not _SIGN_WORD_RE.search(stripped)
+        continues = prev is not None and not closes and (
+            bool(_WRAPPED_LINE_END_RE.search(prev))
+            or bool(_CONTINUATION_START_RE.match(stripped))
+            or (open_group and not full and not other_topic and not _IN_EFFECT_RE.search(stripped))
+        )
+        if continues:
+            out[-1] = f"{prev} {stripped}"
+            if full or _IN_EFFECT_RE.search(stripped):
+                open_group = open_group or _opens_group(out[-1])
+            continue
+        out.append(line)
+        open_group = not closes and _opens_group(stripped)
+    return "\n".join(out)
+
+
+def _opens_group(line: str) -> bool:
+    """True if the line leads with its date or "in effect" claim, so its member list may wrap on."""
+    dates = find_dates(line)
+    full = [d for d in dates if not d.year_only] or dates
+    if full and _starts_with_date(line, full):
+        return True
+    claim = _IN_EFFECT_RE.search(line)
+    if claim is None:
+        return False
+    code = _PAREN_CODE_RE.search(line)
+    return code is None or claim.start() < code.start()
 
 
 def _one_date_each(segments: list[str]) -> list[str]:

@@ -42,7 +42,9 @@ from atop_pipeline.codesheets.model import (
 # 1.1.0: negative/over-a-century durations refused with a warning (LENGTH unknown, not 60), mixed
 # UTF-8/legacy files decoded line by line with a warning, reading warnings carried into the sheet.
 # Stored sheets parsed by an older version are re-parsed (pipeline.settled_hashes).
-PARSER_VERSION = "1.1.0"
+# 1.1.1: dated member lists in Q3/Q14 wrapped over lines (a code on the next line, an undated
+# continuation of a "date: members" line) keep their dates; members left on an undated line warn.
+PARSER_VERSION = "1.1.1"
 DEFAULT_CUTOFF = dt.date(2018, 12, 31)  # ATOP 5.1 measures INEFFECT against 2018-12-31
 
 #: Below this many questions found, a text is not treated as a codesheet.
@@ -812,6 +814,11 @@ def _fill_fields(sheet: Codesheet) -> None:
             if not is_known_ccode(code):
                 warn(f"question 3: COW code {code} is not in the COW state list")
     default_entry = sig.general[0] if sig.general else None
+    if sig.by_member:
+        # A member named only on an undated line of a per-member list: a wrap that could not be placed.
+        for code in sig.undated:
+            if code not in sig.by_member:
+                warn(f"question 3: member {code} is named on a line without a date; its signature date may be lost")
     all_entries = [d for spells in sig.by_member.values() for d in spells]
     sheet.signature_dates = _dedupe_dates(sig.general + all_entries)
     if 3 in ans and not sheet.signature_dates:
@@ -847,6 +854,11 @@ def _fill_fields(sheet: Codesheet) -> None:
         else:
             claim = TerminationClaim("unknown", None, first_sentence, urls14)
     sheet.termination = claim
+    if term.by_member or term.in_effect:
+        # A member named only on an undated line of a per-member list: a wrap that could not be placed.
+        for code in term.undated:
+            if code not in term.by_member and code not in term.in_effect:
+                warn(f"question 14: member {code} is named on a line without a date; its exit date may be lost")
 
     members: list[Member] = []
     for code, name in member_list:
