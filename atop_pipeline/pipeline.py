@@ -7,6 +7,7 @@ the benchmarks as the baseline for Dagster's overhead, and by tests).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -90,13 +91,14 @@ class IngestSummary:
 
 
 def parse_inputs(items: Iterable, *, cutoff: dt.date = DEFAULT_CUTOFF) -> ParsedBatch:
-    """Parse every RawInput; read/parse failures become SheetError values, never exceptions."""
+    """Parse every input (a RawInput or anything with source_file, sha256 and data); read and parse
+    failures become SheetError values, never exceptions."""
     from atop_pipeline.codesheets.parser import NotACodesheetError, parse_bytes
-    from atop_pipeline.codesheets.reading import RawInput, SheetReadError
+    from atop_pipeline.codesheets.reading import SheetReadError
 
     batch = ParsedBatch()
     for item in items:
-        if not isinstance(item, RawInput):
+        if isinstance(item, SheetError):
             batch.errors.append(item)
             continue
         batch.inputs.append(item)
@@ -365,10 +367,6 @@ _Q_QUARANTINE = (
 )
 _Q_CITED_URLS = "SELECT url, count(DISTINCT atopid) AS cited_by FROM citations GROUP BY url ORDER BY min(atopid), url"
 _Q_KNOWN_FIRST_SEEN = "SELECT url, first_seen_at FROM source_documents WHERE list_contains(?, url)"
-_Q_CURRENT_SHEETS = (
-    "SELECT r.data, r.source_file FROM codesheets AS c JOIN raw_inputs AS r USING (sha256) "
-    "WHERE c.is_current ORDER BY c.atopid"
-)
 _Q_LATEST_SNAPSHOTS = (
     "SELECT * FROM source_snapshots "
     # The latest snapshot that gave a page, else the latest attempt: a failed re-fetch must not erase
@@ -622,6 +620,7 @@ class TableCheck:
     table: str
     rows: int
     failure_cases: Any  # DataFrame (pandera's failure_cases), empty when valid
+    reused: bool = False  # the same rows passed the same model before (table_validations)
 
     @property
     def num_failures(self) -> int:
@@ -635,15 +634,51 @@ def check_table(wh, table: str, model: Any = None) -> TableCheck:
     import pandera.pandas as pa
 
     model = model or schema_for(table)
+    name = _table_sql(table)  # from the allow-list
+    digest = _model_digest(model)
     with wh.connect() as con:
-        frame = con.execute(f"SELECT * FROM {_table_sql(table)}").df()  # name from the allow-list
+        # Row count and the sum and xor of every row's hash: an order-free fingerprint, like validation.
+        rows, fingerprint = con.execute(
+            f"SELECT count(*), count(*)::VARCHAR || ':' || coalesce(sum(hash(t))::VARCHAR, '0') || ':' "
+            f"|| coalesce(bit_xor(hash(t))::VARCHAR, '0') FROM {name} AS t"
+        ).fetchone()
+        if con.execute(_Q_VALIDATED, [table, fingerprint, digest]).fetchone():
+            # The same rows passed the same model before: validating them again cannot differ.
+            return TableCheck(table, int(rows), pd.DataFrame(), reused=True)
+        frame = con.execute(f"SELECT * FROM {name}").df()
     try:
         model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases.copy()
         cases["failure_case"] = cases["failure_case"].astype(str)
         return TableCheck(table, len(frame), cases.reset_index(drop=True))
+    with wh.connect() as con:
+        con.execute(_Q_REMEMBER_VALIDATION, [table, int(rows), fingerprint, digest])
     return TableCheck(table, len(frame), pd.DataFrame())
+
+
+_Q_VALIDATED = "SELECT 1 FROM table_validations WHERE table_name = ? AND fingerprint = ? AND model_digest = ?"
+_Q_REMEMBER_VALIDATION = (
+    "INSERT OR REPLACE INTO table_validations VALUES (?, ?, ?, ?, now()::TIMESTAMP)"
+)
+
+
+@functools.cache
+def _schemas_source_digest() -> str:
+    """sha256 of the schema package's source and the pandera version (what a model's checks are)."""
+    import pandera
+
+    import atop_pipeline.schemas as schemas_package
+
+    hasher = hashlib.sha256(pandera.__version__.encode())
+    for path in sorted(Path(schemas_package.__file__).parent.glob("*.py")):
+        hasher.update(path.name.encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()
+
+
+def _model_digest(model: Any) -> str:
+    """Identity of the model a table is validated against (its name, its package's code)."""
+    return f"{getattr(model, '__name__', type(model).__name__)}:{_schemas_source_digest()}"
 
 
 def incomplete_sheets(wh):
@@ -925,13 +960,18 @@ def stored_documents(con) -> list[tuple[Any, Any]]:
     return documents
 
 
-def current_sheets(con, *, cutoff: dt.date = DEFAULT_CUTOFF) -> list[Codesheet]:
-    """The current version of every alliance, re-parsed from the raw bytes kept in the warehouse."""
-    rows = con.execute(_Q_CURRENT_SHEETS).fetchall()
-    batch = parse_inputs((_raw_input(bytes(data), source_file) for data, source_file in rows), cutoff=cutoff)
-    # A stored sheet that today's parser rejects gets no new verdict (its last one stays); the next
-    # ingest of its file records why.
-    return batch.sheets
+@dataclass(frozen=True)
+class _StoredInput:
+    """A sheet kept in raw_inputs, by hash; its bytes are read only when its parse is not cached."""
+
+    source_file: str
+    sha256: str
+    blob: Any
+
+    @property
+    def data(self) -> bytes:
+        """The bytes as received."""
+        return bytes(self.blob)
 
 
 def _raw_input(data: bytes, source_file: str):
@@ -943,9 +983,12 @@ def _raw_input(data: bytes, source_file: str):
 _Q_CURRENT_VERSIONS = "SELECT atopid, sha256 FROM codesheets WHERE is_current ORDER BY atopid"
 _Q_CITED_BY = "SELECT atopid, url FROM citations"
 _Q_PRIOR_VERDICTS = "SELECT atopid, inputs_digest FROM in_force_status WHERE as_of = ?"
-_Q_SHEETS_BY_SHA = (
-    "SELECT r.data, r.source_file FROM raw_inputs AS r WHERE list_contains(?, r.sha256) ORDER BY r.sha256"
+# A join on the unnested list, not list_contains(): that compares every row with the whole list.
+_Q_INPUT_NAMES = (
+    "SELECT r.sha256, r.source_file FROM raw_inputs AS r JOIN (SELECT unnest(?) AS sha256) AS w USING (sha256) "
+    "ORDER BY r.sha256"
 )
+_Q_INPUT_BYTES = "SELECT r.sha256, r.data FROM raw_inputs AS r JOIN (SELECT unnest(?) AS sha256) AS w USING (sha256)"
 _Q_VERDICT_COUNTS = (
     "SELECT verdict, count(*), count(*) FILTER (WHERE disagreements_json NOT IN ('[]', '') "
     "AND disagreements_json IS NOT NULL) FROM in_force_status WHERE as_of = ? AND list_contains(?, atopid) "
@@ -1008,8 +1051,11 @@ def assess_status(wh, *, as_of: dt.date, cutoff: dt.date = DEFAULT_CUTOFF) -> St
         prior = dict(con.execute(_Q_PRIOR_VERDICTS, [as_of]).fetchall())
         digests = verdict_inputs(versions, cited, documents or None, _assessor_version())
         stale = sorted(a for a, d in digests.items() if prior.get(a) != d)
-        rows = con.execute(_Q_SHEETS_BY_SHA, [[versions[a] for a in stale]]).fetchall() if stale else []
-    batch = parse_inputs((_raw_input(bytes(data), source_file) for data, source_file in rows), cutoff=cutoff)
+        names = con.execute(_Q_INPUT_NAMES, [[versions[a] for a in stale]]).fetchall() if stale else []
+        # Bytes only for sheets this process has not parsed already (the load step just did most).
+        missing = [sha for sha, name in names if (sha, name, cutoff) not in _PARSED]
+        data = dict(con.execute(_Q_INPUT_BYTES, [missing]).fetchall()) if missing else {}
+    batch = parse_inputs((_StoredInput(name, sha, data.get(sha)) for sha, name in names), cutoff=cutoff)
     # A stored sheet that today's parser rejects gets no new verdict (its last one stays); the next
     # ingest of its file records why.
     verdicts = assess_all(batch.sheets, documents or None, as_of)

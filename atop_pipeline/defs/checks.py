@@ -54,7 +54,9 @@ def schema_check(model: Any, table: str, asset: str, *, blocking: bool = True) -
 
     def evaluate(wh: Any, _status: StatusSettingsResource):
         outcome = pipeline.check_table(wh, table, model)
-        extra = {"rows_checked": dg.MetadataValue.int(outcome.rows), "schema": model.__name__}
+        extra = {"rows_checked": dg.MetadataValue.int(outcome.rows), "schema": model.__name__,
+                 # True when these exact rows already passed this model (table_validations): not re-read.
+                 "validation_reused": outcome.reused}
         return outcome.num_failures == 0, outcome.num_failures, outcome.failure_cases, extra
 
     return CheckSpec(

@@ -178,3 +178,23 @@ def test_a_changed_sheet_or_source_outcome_is_reassessed(sheets_dir, tmp_path):
     assert pipeline.verdict_inputs(versions, cited, failed_twice[:1], "v") == pipeline.verdict_inputs(
         versions, cited, failed_twice[1:], "v")
     assert pipeline.verdict_inputs(versions, cited, None, "w") != offline
+
+
+def test_a_table_is_validated_again_only_when_its_rows_or_model_change(sheets_dir, tmp_path, monkeypatch):
+    warehouse = tmp_path / "wh" / "atop.duckdb"
+    pipeline.run_ingest(sheets_dir, warehouse, offline=True, as_of=dt.date(2026, 11, 28))
+    wh = pipeline.open_warehouse(warehouse)
+    first = pipeline.check_table(wh, "answers")
+    again = pipeline.check_table(wh, "answers")
+    assert first.num_failures == 0 and again.reused and again.rows == first.rows
+    with wh.connect() as con:
+        con.execute("UPDATE answers SET flag = 'no such flag' WHERE number = 5 AND atopid = 6070")
+    changed = pipeline.check_table(wh, "answers")
+    assert not changed.reused and changed.num_failures == 1
+    # A failing table is not remembered: the next check looks at the rows again.
+    assert not pipeline.check_table(wh, "answers").reused
+    with wh.connect() as con:
+        con.execute("UPDATE answers SET flag = 'yes' WHERE number = 5 AND atopid = 6070")
+    pipeline.check_table(wh, "answers")
+    monkeypatch.setattr(pipeline, "_schemas_source_digest", lambda: "another model")
+    assert not pipeline.check_table(wh, "answers").reused
