@@ -960,20 +960,6 @@ def stored_documents(con) -> list[tuple[Any, Any]]:
     return documents
 
 
-@dataclass(frozen=True)
-class _StoredInput:
-    """A sheet kept in raw_inputs, by hash; its bytes are read only when its parse is not cached."""
-
-    source_file: str
-    sha256: str
-    blob: Any
-
-    @property
-    def data(self) -> bytes:
-        """The bytes as received."""
-        return bytes(self.blob)
-
-
 def _raw_input(data: bytes, source_file: str):
     from atop_pipeline.codesheets.reading import RawInput
 
@@ -1052,13 +1038,17 @@ def assess_status(wh, *, as_of: dt.date, cutoff: dt.date = DEFAULT_CUTOFF) -> St
         digests = verdict_inputs(versions, cited, documents or None, _assessor_version())
         stale = sorted(a for a, d in digests.items() if prior.get(a) != d)
         names = con.execute(_Q_INPUT_NAMES, [[versions[a] for a in stale]]).fetchall() if stale else []
-        # Bytes only for sheets this process has not parsed already (the load step just did most).
-        missing = [sha for sha, name in names if (sha, name, cutoff) not in _PARSED]
+        # Sheets this process has parsed already (the load step just did most) are taken as they are
+        # now; bytes are read only for the others.
+        cached = [_PARSED.get((sha, name, cutoff)) for sha, name in names]
+        missing = [sha for (sha, _), hit in zip(names, cached) if hit is None]
         data = dict(con.execute(_Q_INPUT_BYTES, [missing]).fetchall()) if missing else {}
-    batch = parse_inputs((_StoredInput(name, sha, data.get(sha)) for sha, name in names), cutoff=cutoff)
+    batch = parse_inputs((_raw_input(bytes(data[sha]), name) for (sha, name), hit in zip(names, cached) if hit is None),
+                         cutoff=cutoff)
     # A stored sheet that today's parser rejects gets no new verdict (its last one stays); the next
     # ingest of its file records why.
-    verdicts = assess_all(batch.sheets, documents or None, as_of)
+    sheets = [hit for hit in cached if isinstance(hit, Codesheet)] + batch.sheets
+    verdicts = assess_all(sheets, documents or None, as_of)
     report = StatusReport(as_of=as_of, assessed=len(verdicts), reused=len(versions) - len(stale))
     if verdicts:
         frame = _record_frame(verdicts)

@@ -140,6 +140,7 @@ def test_a_verdict_from_the_same_inputs_is_kept_not_recomputed(sheets_dir, tmp_p
     assert (same.assessed, same.reused, parsed) == (0, 4, [])
     assert same.verdicts == first.verdicts  # the counts still cover every alliance
 
+    monkeypatch.setattr(pipeline, "_PARSED", {})  # as in a new process: the sheets must be read again
     next_day = _assess_again(warehouse, as_of + dt.timedelta(days=1))
     assert (next_day.assessed, next_day.reused) == (4, 0) and sorted(parsed) == [1005, 1010, 1015, 6070]
 
@@ -198,3 +199,12 @@ def test_a_table_is_validated_again_only_when_its_rows_or_model_change(sheets_di
     pipeline.check_table(wh, "answers")
     monkeypatch.setattr(pipeline, "_schemas_source_digest", lambda: "another model")
     assert not pipeline.check_table(wh, "answers").reused
+
+
+def test_status_assesses_every_alliance_when_the_parse_cache_overflows(sheets_dir, tmp_path, monkeypatch):
+    """More sheets than the in-process parse cache holds: entries evicted mid-step are read again."""
+    monkeypatch.setattr(pipeline, "_PARSED_MAX", 2)
+    monkeypatch.setattr(pipeline, "_PARSED", {})
+    summary = pipeline.run_ingest(sheets_dir, tmp_path / "wh" / "atop.duckdb", offline=True,
+                                  as_of=dt.date(2026, 11, 28))
+    assert sum(summary.verdicts.values()) == 4
