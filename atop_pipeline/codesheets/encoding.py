@@ -248,7 +248,7 @@ def _decode_byte_oriented(data: bytes) -> DecodedText:
     listed = [f"line {i + 1} decoded as {codec}" for i in bad[:MAX_LINE_NOTES]]
     if len(bad) > MAX_LINE_NOTES:
         listed.append(f"{len(bad) - MAX_LINE_NOTES} more lines decoded as {codec}")
-    shown = _line_ranges([i + 1 for i in bad])
+    shown = line_ranges([i + 1 for i in bad])
     warning = (
         f"mixed encodings: {len(bad)} line(s) are not valid UTF-8 and were decoded as {codec} "
         f"(source line(s) {shown}); the other {utf8_non_ascii} non-ASCII line(s) are UTF-8"
@@ -277,7 +277,7 @@ def _unmistakably_utf8(line: str) -> bool:
     return False
 
 
-def _line_ranges(numbers: list[int], limit: int = MAX_LINE_NOTES) -> str:
+def line_ranges(numbers: list[int], limit: int = MAX_LINE_NOTES) -> str:
     """Sorted line numbers as ranges ("3, 7-12, 40"), at most `limit` of them, then how many more."""
     ranges: list[str] = []
     start = prev = numbers[0]

@@ -700,16 +700,10 @@ def _candidates_again(lines: list[_Line], tpl: Template, chosen: dict[int, int])
 
 
 def _ranges(numbers: list[int]) -> str:
-    parts: list[str] = []
-    start = prev = numbers[0]
-    for n in numbers[1:] + [None]:  # type: ignore[list-item]
-        if n is not None and n == prev + 1:
-            prev = n
-            continue
-        parts.append(str(start) if start == prev else f"{start}-{prev}")
-        if n is not None:
-            start = prev = n
-    return ", ".join(parts)
+    """Sorted numbers as ranges ("3, 7-12, 40"), all of them."""
+    from atop_pipeline.codesheets.encoding import line_ranges
+
+    return line_ranges(numbers, limit=len(numbers))
 
 
 def _section_warnings(lines: list[_Line], chain: list[_Candidate], tpl: Template) -> list[str]:

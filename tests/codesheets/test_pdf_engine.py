@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 from fpdf import FPDF
-from pypdf import PdfReader, PdfWriter
 
 from atop_pipeline.codesheets import pdf
 from atop_pipeline.codesheets.parser import parse_bytes, peek_atopid
 from atop_pipeline.codesheets.pdf import PdfProblem, extract_pdf_text
+from tests.codesheets.pdf_fixtures import encrypt_pdf
 
 FIXTURE_6070 = Path(__file__).parents[1] / "fixtures" / "sheets" / "codesheet_6070.txt"
 SHEET_6070 = [
@@ -31,14 +30,6 @@ def _pdf(lines: list[str], pages: int = 1) -> bytes:
         for line in lines:
             doc.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
     return bytes(doc.output())
-
-
-def _encrypt(data: bytes, user_password: str) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.fixture(autouse=True)
@@ -82,10 +73,10 @@ def test_encrypted_pdf_is_never_given_to_pdfium(monkeypatch: pytest.MonkeyPatch)
         raise AssertionError("an encrypted PDF reached PDFium")
 
     monkeypatch.setattr(pdf, "_pdfium_pages", refuse)
-    text = extract_pdf_text(_encrypt(_pdf(SHEET_6070), user_password=""))
+    text = extract_pdf_text(encrypt_pdf(_pdf(SHEET_6070), user_password=""))
     assert "1. ATOP ID: 6070" in text
     with pytest.raises(PdfProblem) as caught:
-        extract_pdf_text(_encrypt(_pdf(SHEET_6070), user_password="secret"))
+        extract_pdf_text(encrypt_pdf(_pdf(SHEET_6070), user_password="secret"))
     assert caught.value.error == "encrypted_pdf"
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import matplotlib
 import pytest
 from fpdf import FPDF
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
 from atop_pipeline.codesheets.reading import SheetReadError, read_sheet
+from tests.codesheets.pdf_fixtures import encrypt_pdf
 
 FONT = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "reading"
@@ -54,15 +55,6 @@ def _pdf(
     for line in body:
         pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
-
-
-def _encrypt(data: bytes, user_password: str) -> bytes:
-    # RC4 works without the optional 'cryptography' package (AES would need it).
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def test_single_page_pdf_text_is_extracted_with_unicode_punctuation() -> None:
@@ -117,12 +109,12 @@ def test_pdf_ligatures_from_the_font_are_expanded() -> None:
 
 def test_pdf_encrypted_with_an_empty_user_password_is_read() -> None:
     body = ["1. ATOP ID: 6070", "2. COW Alliance #: N/A"]
-    sheet = read_sheet(_encrypt(_pdf(body), user_password=""), "s.pdf")
+    sheet = read_sheet(encrypt_pdf(_pdf(body), user_password=""), "s.pdf")
     assert sheet.lines == tuple(body)
 
 
 def test_pdf_needing_a_password_is_an_encrypted_pdf_error() -> None:
-    data = _encrypt(_pdf(["1. ATOP ID: 6070"]), user_password="secret")
+    data = encrypt_pdf(_pdf(["1. ATOP ID: 6070"]), user_password="secret")
     with pytest.raises(SheetReadError) as caught:
         read_sheet(data, "sheets/locked.pdf")
     assert caught.value.error.error == "encrypted_pdf"
