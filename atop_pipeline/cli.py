@@ -18,20 +18,14 @@ _COMMANDS: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every available subcommand registered."""
+    """The argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="atop-pipeline",
         description="Turn ATOP codesheets into a validated DuckDB warehouse and check treaties' in-force status.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in _COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # a subcommand not built yet must not break the others
-            if exc.name and module_name.startswith(exc.name):
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(module_name).register(sub)
     return parser
 
 

@@ -27,7 +27,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from atop_pipeline.codesheets.parser import parse_bytes, parse_text  # noqa: E402
+from atop_pipeline.codesheets.parser import parse_text  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import sheet_files, time_parse  # noqa: E402  (benchmarks/run.py: the same loop and file list)
 from atop_pipeline.codesheets.reading import read_sheet  # noqa: E402
 
 SHEETS = REPO / "tests" / "fixtures" / "sheets"
@@ -57,30 +60,13 @@ def fixtures(rounds: int = 50) -> None:
     print(f"parse/read time ratio: {parse_s / read_s:.2f}")
 
 
-def sheet_files(corpus: Path) -> list[Path]:
-    """Every sheet file of a corpus (hidden files such as the manifest left out), sorted."""
-    return sorted(
-        p for p in corpus.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(corpus).parts)
-    )
-
-
 def measure_corpus(corpus: Path) -> dict[str, object]:
     """One pass of parse_bytes over the corpus in this process: CPU seconds overall and per kind."""
     files = sheet_files(corpus)
     if not files:
         raise SystemExit(f"no sheet files under {corpus}")
-    parse_bytes(files[0].read_bytes(), files[0].name)  # imports and caches outside the timing
-    by_kind: dict[str, list[float]] = {}
-    failures = 0
     cpu0 = time.process_time()
-    for path in files:
-        s0 = time.process_time()
-        try:
-            parse_bytes(path.read_bytes(), path.relative_to(corpus).as_posix())
-        except Exception:  # noqa: BLE001 - a failing sheet still costs its time; counted, not fatal
-            failures += 1
-        by_kind.setdefault(path.suffix.lower().lstrip(".") or "other", []).append(time.process_time() - s0)
+    by_kind, failures = time_parse(corpus, files, time.process_time)
     cpu_s = time.process_time() - cpu0
     return {
         "files": len(files),

@@ -211,6 +211,25 @@ def sheet_files(corpus: Path) -> list[Path]:
 # 1. Parse throughput on one core against the read floor.
 
 
+def time_parse(corpus: Path, files: list[Path], clock) -> tuple[dict[str, list[float]], int]:
+    """`parser.parse_bytes(path.read_bytes(), name)` over `files` (after one untimed warm-up parse):
+    each file's time by `clock`, grouped by suffix, and the number that failed. Also used by
+    benchmarks/parse_speed.py, so both measure the same loop."""
+    from atop_pipeline.codesheets.parser import parse_bytes
+
+    parse_bytes(files[0].read_bytes(), files[0].name)  # imports and caches outside the timing
+    by_kind: dict[str, list[float]] = {}
+    failures = 0
+    for path in files:
+        s0 = clock()
+        try:
+            parse_bytes(path.read_bytes(), path.relative_to(corpus).as_posix())
+        except Exception:  # noqa: BLE001 - a failing sheet still costs its time; counted, not fatal
+            failures += 1
+        by_kind.setdefault(path.suffix.lower().lstrip(".") or "other", []).append(clock() - s0)
+    return by_kind, failures
+
+
 def measure_parse(corpus: Path, *, repeats: int = 3) -> dict[str, Any]:
     """Sheets/s and MB/s of read+parse on one core, and of merely opening and reading the same files."""
     from atop_pipeline.codesheets.parser import parse_bytes
@@ -224,18 +243,9 @@ def measure_parse(corpus: Path, *, repeats: int = 3) -> dict[str, Any]:
             with open(path, "rb") as handle:
                 handle.read()
         floor_best = min(floor_best, time.perf_counter() - t0)
-    parse_bytes(files[0].read_bytes(), files[0].name)  # imports and caches outside the timing
-    by_kind: dict[str, list[float]] = {}
-    failures = 0
     cpu0 = time.process_time()
     t0 = time.perf_counter()
-    for path in files:
-        s0 = time.perf_counter()
-        try:
-            parse_bytes(path.read_bytes(), path.relative_to(corpus).as_posix())
-        except Exception:  # noqa: BLE001 - a failing sheet still costs its time; counted, not fatal
-            failures += 1
-        by_kind.setdefault(path.suffix.lower().lstrip(".") or "other", []).append(time.perf_counter() - s0)
+    by_kind, failures = time_parse(corpus, files, time.perf_counter)
     parse_s = time.perf_counter() - t0
     cpu_s = time.process_time() - cpu0
     mb = total_bytes / 1e6
