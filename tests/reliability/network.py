@@ -21,8 +21,9 @@ from tests.sources.server import LoopbackServer, Reply
 OK_PAGE = "<html><head><title>Page {i}</title></head><body><p>Treaty text {i}</p></body></html>"
 
 
-class ResettingServer:
-    """Accepts TCP connections on a loopback address, reads the request and resets (RST, no reply bytes)."""
+class _RawServer:
+    """A raw TCP server on a loopback address: accepts in a thread and hands each connection to
+    `_accepted`. For faults an HTTP server library will not produce (resets, trickled bytes)."""
 
     def __init__(self, host: str) -> None:
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -32,61 +33,6 @@ class ResettingServer:
         self._sock.settimeout(0.1)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
-        self.accepted = 0
-
-    @property
-    def port(self) -> int:
-        return int(self._sock.getsockname()[1])
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except (socket.timeout, OSError):
-                continue
-            self.accepted += 1
-            # Read the request first, so the reset always comes after the client has sent it (an
-            # established connection aborted: "Connection reset by peer" on the response).
-            conn.settimeout(2.0)
-            received = b""
-            try:
-                while b"\r\n\r\n" not in received:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    received += chunk
-            except OSError:
-                pass
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            conn.close()
-
-    def __enter__(self) -> ResettingServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sock.close()
-
-
-class TricklingServer:
-    """Answers every request with 200 and a large Content-Length, then sends one byte every `interval_s`.
-
-    Each byte arrives well within any read timeout, so only a per-URL deadline can end the fetch
-    (a slow-loris server). robots.txt gets a plain 404.
-    """
-
-    def __init__(self, host: str, *, interval_s: float = 0.2) -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, 0))
-        self._sock.listen(64)
-        self._sock.settimeout(0.1)
-        self._stop = threading.Event()
-        self._interval = interval_s
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self.bytes_sent = 0
 
     @property
     def port(self) -> int:
@@ -103,7 +49,60 @@ class TricklingServer:
                 conn, _ = self._sock.accept()
             except (socket.timeout, OSError):
                 continue
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            self._accepted(conn)
+
+    def _accepted(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):  # -> Self
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+
+
+class ResettingServer(_RawServer):
+    """Accepts TCP connections on a loopback address, reads the request and resets (RST, no reply bytes)."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(host)
+        self.accepted = 0
+
+    def _accepted(self, conn: socket.socket) -> None:
+        self.accepted += 1
+        # Read the request first, so the reset always comes after the client has sent it (an
+        # established connection aborted: "Connection reset by peer" on the response).
+        conn.settimeout(2.0)
+        received = b""
+        try:
+            while b"\r\n\r\n" not in received:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                received += chunk
+        except OSError:
+            pass
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+
+
+class TricklingServer(_RawServer):
+    """Answers every request with 200 and a large Content-Length, then sends one byte every `interval_s`.
+
+    Each byte arrives well within any read timeout, so only a per-URL deadline can end the fetch
+    (a slow-loris server). robots.txt gets a plain 404.
+    """
+
+    def __init__(self, host: str, *, interval_s: float = 0.2) -> None:
+        super().__init__(host)
+        self._interval = interval_s
+        self.bytes_sent = 0
+
+    def _accepted(self, conn: socket.socket) -> None:
+        threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn: socket.socket) -> None:
         conn.settimeout(5.0)
@@ -127,16 +126,6 @@ class TricklingServer:
             return
         finally:
             conn.close()
-
-    def __enter__(self) -> TricklingServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-        self._sock.close()
-
 
 def _closed_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
