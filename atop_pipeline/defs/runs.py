@@ -91,12 +91,8 @@ def execute_ingest(
     from atop_pipeline.definitions import ingest_job_def
 
     fail_runs_of_dead_processes(instance)
-    scanned = pipeline.scan_folder(sheets_root)
-    register_partitions(instance, sheets_root, scanned=scanned)
     published = warehouse or os.environ.get("ATOP_WAREHOUSE") or pipeline.DEFAULT_WAREHOUSE
-    range_tags = changed_partitions_tags(instance, scanned, published)
-    del scanned  # every input's bytes: not held while the run (which scans again) goes on
-    selection = None if range_tags else assets_without_codesheets()
+    range_tags, selection = plan_ingest_run(instance, sheets_root, published)
     return dg.execute_job(
         dg.reconstructable(ingest_job_def),
         instance=instance,
@@ -105,6 +101,20 @@ def execute_ingest(
         asset_selection=selection,
         raise_on_error=False,
     )
+
+
+def plan_ingest_run(
+    instance: dg.DagsterInstance, sheets_root: Path | str, published_path: Path | str
+) -> tuple[dict[str, str], list[dg.AssetKey] | None]:
+    """Register a partition per alliance under `sheets_root`; return the run's (range tags, asset
+    selection): the range over the new or changed sheets, or, with none, every asset but `codesheets`.
+
+    The scan (every input's bytes) is dropped on return, not held while the run scans again.
+    """
+    scanned = pipeline.scan_folder(sheets_root)
+    register_partitions(instance, sheets_root, scanned=scanned)
+    tags = changed_partitions_tags(instance, scanned, published_path)
+    return tags, (None if tags else assets_without_codesheets())
 
 
 def assets_without_codesheets() -> list[dg.AssetKey]:

@@ -10,7 +10,7 @@ from atop_pipeline import pipeline
 from atop_pipeline.defs.jobs import ingest_job, status_recheck_job
 from atop_pipeline.defs.partitions import all_partitions_tags
 from atop_pipeline.defs.resources import CodesheetFolderResource, WarehouseResource
-from atop_pipeline.defs.runs import assets_without_codesheets, changed_partitions_tags, register_partitions
+from atop_pipeline.defs.runs import plan_ingest_run
 
 #: Run tag the instance limits to one in-flight run per value (dagster.yaml tag_concurrency_limits).
 SOURCE_HOST_TAG = "atop/source_host"
@@ -33,15 +33,11 @@ def nightly_ingest_schedule(
         if not tags:
             return dg.SkipReason(f"no codesheets registered for {sheets.path}")
         return dg.RunRequest(run_key=f"nightly:{_date(context)}", tags=tags)
-    scanned = pipeline.scan_folder(sheets.path)
-    if not scanned and not all_partitions_tags(context.instance):
+    tags, selection = plan_ingest_run(context.instance, sheets.path, warehouse.open().published_path)
+    if not tags and not all_partitions_tags(context.instance):
         return dg.SkipReason(f"no codesheets registered and none found in {sheets.path}")
-    register_partitions(context.instance, sheets.path, scanned=scanned)
-    tags = changed_partitions_tags(context.instance, scanned, warehouse.open().published_path)
-    if tags:
-        return dg.RunRequest(run_key=f"nightly:{_date(context)}", tags=tags)
-    # Nothing new: today's status and sources still need their run, without the partitioned asset.
-    return dg.RunRequest(run_key=f"nightly:{_date(context)}", asset_selection=assets_without_codesheets())
+    # With nothing new, `selection` leaves out the partitioned asset: status and sources still refresh.
+    return dg.RunRequest(run_key=f"nightly:{_date(context)}", tags=tags, asset_selection=selection)
 
 
 @dg.schedule(

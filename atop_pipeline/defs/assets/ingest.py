@@ -30,16 +30,7 @@ def codesheets(
     http: HttpClientResource,
 ) -> dg.MaterializeResult:
     root = pipeline.resolve_sheets(sheets.path, download_dir=sheets.download_dir, settings=http.settings())
-    wanted = set(context.partition_keys)
-    scanned = [s for s in pipeline.scan_folder(root) if s.key in wanted]
-    # Inputs whose bytes are already the current version under this parser (or already failed to
-    # read/parse) would load as "unchanged": skip their parsing. A run over a wide partition range
-    # with a few changed sheets then parses only those.
-    settled = pipeline.settled_hashes(warehouse.open().published_path)
-    todo = [s for s in scanned if s.sha256 not in settled]
-    outcome = pipeline.load_inputs(warehouse.open(), [s.item for s in todo], scanned=todo)
-    outcome.files_read += len(scanned) - len(todo)
-    outcome.unchanged += len(scanned) - len(todo)
+    outcome = pipeline.load_partitions(warehouse.open(), root, context.partition_keys)
     context.log.info("; ".join(outcome.lines()))
     preview = pipeline.table_preview(warehouse.open(), "codesheets")
     return dg.MaterializeResult(
